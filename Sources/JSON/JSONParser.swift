@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A byte-level JSON parser (RFC 8259): strict, fast, and exact about where input went wrong.
 ///
 /// Strings are validated UTF-8; numbers keep their literal text; object keys keep their order;
@@ -71,16 +77,33 @@ extension JSONValue {
 
 // MARK: - The reader
 
+/// The input bytes of one object key (between its quotes).
+struct KeySpan {
+    var start: Int
+    var end: Int
+    var escaped: Bool
+}
+
 private let quote = UInt8(ascii: "\"")
 private let backslash = UInt8(ascii: "\\")
 
-struct Reader {
+/// The parser's state over one input; noncopyable because it owns its scratch stacks.
+struct Reader: ~Copyable {
     let bytes: UnsafeBufferPointer<UInt8>
     var index: Int
     let maxDepth: Int
     var depth = 0
     /// Reused for strings with escapes so each one does not allocate a fresh buffer.
     var scratch: [UInt8] = []
+    /// Elements and members of the containers being parsed, innermost last: each container is
+    /// built with one exact-size allocation when it closes, instead of growing as it is read.
+    var values = RawStack<JSONValue>()
+    var members = RawStack<JSONObject.Entry>()
+    /// Where each member's key sits in the input, parallel to `members`, so duplicate keys are found
+    /// by comparing bytes instead of Strings.
+    var keySpans = RawStack<KeySpan>()
+    /// Set by `parseString`: whether the last string had escapes (its bytes differ from its text).
+    var lastStringEscaped = false
 
     init(bytes: UnsafeBufferPointer<UInt8>, index: Int, maxDepth: Int) {
         self.bytes = bytes
@@ -140,7 +163,7 @@ struct Reader {
             }
             guard bytes[i] == word.utf8Start[k] else {
                 index = i
-                throw error(.unexpectedByte(bytes[i]), expected: "'\(word)'", at: start)
+                throw error(.unexpectedByte(bytes[i]), expected: "'\(word)'")
             }
         }
         index = start + count
@@ -178,13 +201,14 @@ struct Reader {
         defer { depth -= 1 }
         index += 1
         skipWhitespace()
-        var elements: [JSONValue] = []
         if index < bytes.count && bytes[index] == UInt8(ascii: "]") {
             index += 1
-            return elements
+            return []
         }
+        let base = values.count
+        defer { values.truncate(to: base) }
         while true {
-            elements.append(try parseValue(final: false))
+            values.push(try parseValue(final: false))
             skipWhitespace()
             guard index < bytes.count else { throw error(.unexpectedEnd, expected: "',' or ']'") }
             let b = bytes[index]
@@ -193,7 +217,7 @@ struct Reader {
                 skipWhitespace()
                 continue
             }
-            if b == UInt8(ascii: "]") { return elements }
+            if b == UInt8(ascii: "]") { return values.popArray(from: base) }
             index -= 1
             throw unexpected(expected: "',' or ']'")
         }
@@ -204,14 +228,20 @@ struct Reader {
         defer { depth -= 1 }
         index += 1
         skipWhitespace()
-        var entries: [JSONObject.Entry] = []
         if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return JSONObject(uniqueEntries: entries)
+            return JSONObject(uniqueEntries: [])
+        }
+        let base = members.count
+        defer {
+            members.truncate(to: base)
+            keySpans.truncate(to: base)
         }
         while true {
             guard index < bytes.count, bytes[index] == quote else { throw unexpected(expected: "a string key") }
+            let keyStart = index + 1
             let key = try parseString()
+            keySpans.push(KeySpan(start: keyStart, end: index - 1, escaped: lastStringEscaped))
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                 throw unexpected(expected: "':' after an object key")
@@ -219,7 +249,7 @@ struct Reader {
             index += 1
             skipWhitespace()
             let value = try parseValue(final: false)
-            entries.append(JSONObject.Entry(key: key, value: value))
+            members.push(JSONObject.Entry(key: key, value: value))
             skipWhitespace()
             guard index < bytes.count else { throw error(.unexpectedEnd, expected: "',' or '}'") }
             let b = bytes[index]
@@ -229,41 +259,66 @@ struct Reader {
                 continue
             }
             if b == UInt8(ascii: "}") {
-                return Reader.hasDuplicateKeys(entries) ? JSONObject(entries) : JSONObject(uniqueEntries: entries)
+                let duplicates = hasDuplicateKeys(from: base)
+                let entries = members.popArray(from: base)
+                return duplicates ? JSONObject(entries) : JSONObject(uniqueEntries: entries)
             }
             index -= 1
             throw unexpected(expected: "',' or '}'")
         }
     }
 
-    static func hasDuplicateKeys(_ entries: [JSONObject.Entry]) -> Bool {
-        if entries.count < 2 { return false }
-        if entries.count <= 12 {
-            for i in 1..<entries.count {
-                for j in 0..<i where entries[i].key == entries[j].key { return true }
-            }
+    /// Whether the members from `base` up repeat a key. Keys are compared as input bytes; a key with
+    /// escapes is compared as text, since different bytes can spell the same key.
+    func hasDuplicateKeys(from base: Int) -> Bool {
+        let n = members.count - base
+        if n < 2 { return false }
+        if n > 16 {
+            var seen = Set<String>(minimumCapacity: n)
+            for i in base..<members.count where !seen.insert(members[i].key).inserted { return true }
             return false
         }
-        var seen = Set<String>(minimumCapacity: entries.count)
-        for entry in entries where !seen.insert(entry.key).inserted { return true }
+        guard let start = bytes.baseAddress else { return false }
+        for i in (base + 1)..<members.count {
+            let a = keySpans[i]
+            for j in base..<i {
+                let b = keySpans[j]
+                if a.escaped || b.escaped {
+                    if members[i].key == members[j].key { return true }
+                } else if a.end - a.start == b.end - b.start
+                    && memcmp(start + a.start, start + b.start, a.end - a.start) == 0
+                {
+                    return true
+                }
+            }
+        }
         return false
     }
 
     mutating func parseString() throws(JSONError) -> String {
         let start = index + 1
         var i = start
-        var ascii = true
         let n = bytes.count
+        // Eight bytes at a time while none is a quote, a backslash or a control character.
+        var highBits: UInt64 = 0
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= n {
+                let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if Reader.needsAttention(word) { break }
+                highBits |= word
+                i += 8
+            }
+        }
+        var ascii = highBits & 0x8080_8080_8080_8080 == 0
         while i < n {
             let b = bytes[i]
             if b == quote {
                 index = i + 1
+                lastStringEscaped = false
                 let span = UnsafeBufferPointer(rebasing: bytes[start..<i])
-                if ascii { return String(decoding: span, as: UTF8.self) }
-                guard let s = String(validating: span, as: UTF8.self) else {
-                    throw error(.invalidUTF8, expected: "UTF-8 text", at: start)
-                }
-                return s
+                if !ascii && !isValidUTF8(span) { throw error(.invalidUTF8, expected: "UTF-8 text", at: start) }
+                return String(decoding: span, as: UTF8.self)
             }
             if b == backslash { return try parseEscapedString(start: start, firstEscape: i) }
             if b < 0x20 { throw error(.controlCharacterInString, expected: "'\\\"' or an escaped character", at: i) }
@@ -274,8 +329,19 @@ struct Reader {
         throw error(.unexpectedEnd, expected: "'\"' closing the string")
     }
 
+    /// True when some byte of `word` is `"`, `\\` or below 0x20 (the classic "has zero byte" trick).
+    @inline(__always)
+    static func needsAttention(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let belowSpace = (word &- ones &* 0x20) & ~word & highs != 0
+        return hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C)) || belowSpace
+    }
+
     /// Slow path: the string has escapes, so its bytes are rebuilt in the scratch buffer.
     mutating func parseEscapedString(start: Int, firstEscape: Int) throws(JSONError) -> String {
+        lastStringEscaped = true
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<firstEscape]))
         var i = firstEscape
@@ -284,15 +350,17 @@ struct Reader {
             let b = bytes[i]
             if b == quote {
                 index = i + 1
-                guard let s = String(validating: scratch, as: UTF8.self) else {
-                    throw error(.invalidUTF8, expected: "UTF-8 text", at: start)
+                return try scratch.withUnsafeBufferPointer { (text) throws(JSONError) in
+                    guard isValidUTF8(text) else { throw error(.invalidUTF8, expected: "UTF-8 text", at: start) }
+                    return String(decoding: text, as: UTF8.self)
                 }
-                return s
             }
             if b < 0x20 { throw error(.controlCharacterInString, expected: "'\\\"' or an escaped character", at: i) }
             if b != backslash {
-                scratch.append(b)
-                i += 1
+                var j = i + 1
+                while j < n, bytes[j] != quote, bytes[j] != backslash, bytes[j] >= 0x20 { j += 1 }
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<j]))
+                i = j
                 continue
             }
             guard i + 1 < n else {

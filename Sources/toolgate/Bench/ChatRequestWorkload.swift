@@ -7,8 +7,8 @@ enum ChatRequestWorkload {
         var tools: [JSONValue] = []
         for t in 0..<toolCount {
             var properties = JSONObject()
-            for p in 0..<6 {
-                let kind = ["string", "integer", "number", "boolean", "array", "object"][p]
+            for p in 0..<12 {
+                let kind = ["string", "integer", "number", "boolean", "array", "object"][p % 6]
                 var schema: JSONObject = ["type": .string(kind),
                                           "description": .string("Parameter \(p) of tool \(t): what the model should pass, with units and an example value such as 42 or \"Paris, France\".")]
                 if kind == "string" { schema["enum"] = ["celsius", "fahrenheit", "kelvin"] }

@@ -12,9 +12,16 @@ struct BenchJSON: ParsableCommand {
     @Option(help: "Seconds to measure each figure.")
     var seconds: Double = 1.0
 
+    @Option(help: ArgumentHelp("Only loop the toolgate parser for this many seconds (for profilers).", visibility: .hidden))
+    var profileParse: Double?
+
     func run() throws {
         let text = ChatRequestWorkload.make().serialized(.python)
         let bytes = Array(text.utf8)
+        if let profileParse {
+            print(formatRate(operationsPerSecond(seconds: profileParse) { _ = try? JSONValue.parse(bytes) }))
+            return
+        }
         let data = Data(bytes)
         let value = try JSONValue.parse(bytes)
         print("workload: chat request, \(bytes.count) bytes, 20 messages, 10 tools")
