@@ -82,6 +82,34 @@ struct KeySpan {
     var start: Int
     var end: Int
     var escaped: Bool
+    /// The key's first and last eight bytes (zero-padded when shorter): equal keys have equal
+    /// words, so most distinct keys are told apart without touching their bytes again.
+    var head: UInt64
+    var tail: UInt64
+
+    init(bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, escaped: Bool) {
+        self.start = start
+        self.end = end
+        self.escaped = escaped
+        let length = end - start
+        head = 0
+        tail = 0
+        guard let base = bytes.baseAddress else { return }
+        let raw = UnsafeRawPointer(base)
+        if length >= 8 {
+            head = raw.loadUnaligned(fromByteOffset: start, as: UInt64.self)
+            tail = raw.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self)
+        } else {
+            for k in 0..<length { head |= UInt64(bytes[start + k]) << (8 * UInt64(k)) }
+        }
+    }
+
+    /// Whether two unescaped keys have the same bytes.
+    func sameBytes(as other: KeySpan, in base: UnsafePointer<UInt8>) -> Bool {
+        let length = end - start
+        guard length == other.end - other.start, head == other.head, tail == other.tail else { return false }
+        return length <= 16 || memcmp(base + start, base + other.start, length) == 0
+    }
 }
 
 private let quote = UInt8(ascii: "\"")
@@ -111,6 +139,8 @@ struct Reader: ~Copyable {
         self.maxDepth = maxDepth
     }
 
+    // Errors are the cold path: kept out of line so the parsing loops stay small.
+    @inline(never)
     func error(_ kind: JSONError.Kind, expected: String, at offset: Int? = nil) -> JSONError {
         let offset = min(offset ?? index, bytes.count)
         var line = 1
@@ -122,6 +152,7 @@ struct Reader: ~Copyable {
         return JSONError(kind: kind, offset: offset, line: line, column: offset - lineStart + 1, expected: expected)
     }
 
+    @inline(never)
     func unexpected(expected: String) -> JSONError {
         index < bytes.count
             ? error(.unexpectedByte(bytes[index]), expected: expected)
@@ -237,11 +268,15 @@ struct Reader: ~Copyable {
             members.truncate(to: base)
             keySpans.truncate(to: base)
         }
+        // One bit per key fingerprint: only a key whose bit is already set can be a repeat, so
+        // the pairwise comparison runs only for those.
+        var fingerprints: UInt64 = 0
+        var hasDuplicate = false
         while true {
             guard index < bytes.count, bytes[index] == quote else { throw unexpected(expected: "a string key") }
             let keyStart = index + 1
             let key = try parseString()
-            keySpans.push(KeySpan(start: keyStart, end: index - 1, escaped: lastStringEscaped))
+            keySpans.push(KeySpan(bytes: bytes, start: keyStart, end: index - 1, escaped: lastStringEscaped))
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                 throw unexpected(expected: "':' after an object key")
@@ -250,6 +285,13 @@ struct Reader: ~Copyable {
             skipWhitespace()
             let value = try parseValue(final: false)
             members.push(JSONObject.Entry(key: key, value: value))
+            let span = keySpans[keySpans.count - 1]
+            let mixed = (span.head ^ (span.tail &* 31) ^ UInt64(span.end - span.start)) &* 0x9E37_79B9_7F4A_7C15
+            let bit: UInt64 = span.escaped ? ~0 : 1 &<< (mixed >> 58)
+            if fingerprints & bit != 0 && !hasDuplicate {
+                hasDuplicate = repeatsEarlierKey(members.count - 1, base: base)
+            }
+            fingerprints |= bit
             skipWhitespace()
             guard index < bytes.count else { throw error(.unexpectedEnd, expected: "',' or '}'") }
             let b = bytes[index]
@@ -259,37 +301,26 @@ struct Reader: ~Copyable {
                 continue
             }
             if b == UInt8(ascii: "}") {
-                let duplicates = hasDuplicateKeys(from: base)
                 let entries = members.popArray(from: base)
-                return duplicates ? JSONObject(entries) : JSONObject(uniqueEntries: entries)
+                return hasDuplicate ? JSONObject(entries) : JSONObject(uniqueEntries: entries)
             }
             index -= 1
             throw unexpected(expected: "',' or '}'")
         }
     }
 
-    /// Whether the members from `base` up repeat a key. Keys are compared as input bytes; a key with
-    /// escapes is compared as text, since different bytes can spell the same key.
-    func hasDuplicateKeys(from base: Int) -> Bool {
-        let n = members.count - base
-        if n < 2 { return false }
-        if n > 16 {
-            var seen = Set<String>(minimumCapacity: n)
-            for i in base..<members.count where !seen.insert(members[i].key).inserted { return true }
-            return false
-        }
+    /// Whether the member at `i` repeats the key of an earlier member of its object (from `base`).
+    /// Keys are compared as input bytes; a key with escapes is compared as text, since different
+    /// bytes can spell the same key.
+    func repeatsEarlierKey(_ i: Int, base: Int) -> Bool {
         guard let start = bytes.baseAddress else { return false }
-        for i in (base + 1)..<members.count {
-            let a = keySpans[i]
-            for j in base..<i {
-                let b = keySpans[j]
-                if a.escaped || b.escaped {
-                    if members[i].key == members[j].key { return true }
-                } else if a.end - a.start == b.end - b.start
-                    && memcmp(start + a.start, start + b.start, a.end - a.start) == 0
-                {
-                    return true
-                }
+        let a = keySpans[i]
+        for j in base..<i {
+            let b = keySpans[j]
+            if a.escaped || b.escaped {
+                if members[i].key == members[j].key { return true }
+            } else if a.sameBytes(as: b, in: start) {
+                return true
             }
         }
         return false
@@ -342,6 +373,7 @@ struct Reader: ~Copyable {
     /// Slow path: the string has escapes, so its bytes are rebuilt in the scratch buffer.
     mutating func parseEscapedString(start: Int, firstEscape: Int) throws(JSONError) -> String {
         lastStringEscaped = true
+        var inputASCII = true
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<firstEscape]))
         var i = firstEscape
@@ -351,7 +383,10 @@ struct Reader: ~Copyable {
             if b == quote {
                 index = i + 1
                 return try scratch.withUnsafeBufferPointer { (text) throws(JSONError) in
-                    guard isValidUTF8(text) else { throw error(.invalidUTF8, expected: "UTF-8 text", at: start) }
+                    // Bytes made from \u escapes are valid by construction; only input bytes need checking.
+                    guard inputASCII || isValidUTF8(text) else {
+                        throw error(.invalidUTF8, expected: "UTF-8 text", at: start)
+                    }
                     return String(decoding: text, as: UTF8.self)
                 }
             }
@@ -359,6 +394,7 @@ struct Reader: ~Copyable {
             if b != backslash {
                 var j = i + 1
                 while j < n, bytes[j] != quote, bytes[j] != backslash, bytes[j] >= 0x20 { j += 1 }
+                if inputASCII { inputASCII = !bytes[i..<j].contains { $0 >= 0x80 } }
                 scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<j]))
                 i = j
                 continue

@@ -7,6 +7,12 @@ func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     var i = 0
     let n = bytes.count
     while i < n {
+        if i + 8 <= n, let base = bytes.baseAddress,
+           UnsafeRawPointer(base).loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+        {
+            i += 8
+            continue
+        }
         let b0 = bytes[i]
         if b0 < 0x80 {
             i += 1
