@@ -9,7 +9,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "toolgate",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "toolgate", targets: ["toolgate"]),
     ],
@@ -49,5 +49,6 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "CallTableTests", dependencies: ["CallTable"], swiftSettings: swiftSettings),
     ]
 )
