@@ -50,5 +50,6 @@ let package = Package(
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "CallTableTests", dependencies: ["CallTable"], swiftSettings: swiftSettings),
+        .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI", "JSON"], swiftSettings: swiftSettings),
     ]
 )
