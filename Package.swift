@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C bridges: system library + a header of prefixed static-inline wrappers.
@@ -39,7 +40,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "Gateway",
                 dependencies: ["JSON", "ChatTemplate", "ToolParsing", "CallTable", "Backends", "OpenAIAPI",
-                               "HTTPServer", .product(name: "Logging", package: "swift-log")],
+                               "HTTPServer", .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Yams", package: "Yams")],
                 swiftSettings: swiftSettings),
         .executableTarget(
             name: "toolgate",
