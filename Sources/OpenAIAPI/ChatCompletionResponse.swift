@@ -8,7 +8,7 @@ public enum FinishReason: String, Sendable {
 }
 
 /// Token counts as the backend reported them.
-public struct Usage: Sendable, Equatable {
+public struct TokenUsage: Sendable, Equatable {
     public var promptTokens: Int
     public var completionTokens: Int
 
@@ -76,7 +76,7 @@ public struct ChatCompletionWriter: Sendable {
         self.includeUsage = includeUsage
     }
 
-    public func completion(_ message: AssistantMessage, finishReason: FinishReason, usage: Usage?) -> JSONValue {
+    public func completion(_ message: AssistantMessage, finishReason: FinishReason, usage: TokenUsage?) -> JSONValue {
         var body: JSONObject = [
             "id": .string(id), "object": "chat.completion", "created": .number(JSONNumber(created)),
             "model": .string(model),
@@ -115,7 +115,7 @@ public struct ChatCompletionWriter: Sendable {
     }
 
     /// The last chunk of a stream with `include_usage`: no choices, the counts.
-    public func usageChunk(_ usage: Usage) -> JSONValue {
+    public func usageChunk(_ usage: TokenUsage) -> JSONValue {
         .object(header(object: "chat.completion.chunk", choices: [], usage: usage.json))
     }
 

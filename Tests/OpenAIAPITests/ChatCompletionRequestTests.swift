@@ -103,7 +103,7 @@ struct ChatCompletionResponseTests {
     @Test("a whole response is OpenAI-shaped")
     func completion() {
         let message = AssistantMessage(content: nil, toolCalls: [ToolCallOutput(id: "call_x", name: "f", arguments: "{}")])
-        let body = writer.completion(message, finishReason: .toolCalls, usage: Usage(promptTokens: 3, completionTokens: 4))
+        let body = writer.completion(message, finishReason: .toolCalls, usage: TokenUsage(promptTokens: 3, completionTokens: 4))
         #expect(body.serialized() == #"{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_x","type":"function","function":{"name":"f","arguments":"{}"}}]},"logprobs":null,"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"#)
     }
 
@@ -114,7 +114,7 @@ struct ChatCompletionResponseTests {
                 == #"{"tool_calls":[{"index":0,"id":"call_x","type":"function","function":{"name":"f","arguments":""}}]}"#)
         #expect(writer.toolCallArgumentsChunk(index: 1, fragment: "{\"a").serialized().contains(#""delta":{"tool_calls":[{"index":1,"function":{"arguments":"{\"a"}}]}"#))
         #expect(writer.finishChunk(.stop)["choices"]?[0]?["finish_reason"] == "stop")
-        #expect(writer.usageChunk(Usage(promptTokens: 1, completionTokens: 2))["choices"] == [])
+        #expect(writer.usageChunk(TokenUsage(promptTokens: 1, completionTokens: 2))["choices"] == [])
         #expect(String(decoding: ServerSentEvents.event(["a": 1]), as: UTF8.self) == "data: {\"a\":1}\n\n")
     }
 }

@@ -1,7 +1,7 @@
 public import JSON
 
 /// A validated `POST /v1/completions` body: a raw prompt passed through to the backend.
-public struct CompletionRequest: Sendable {
+public struct TextCompletionRequest: Sendable {
     public var model: String
     public var prompt: String
     public var stream: Bool
@@ -65,7 +65,7 @@ public struct TextCompletionWriter: Sendable {
         self.model = model
     }
 
-    public func completion(text: String, finishReason: FinishReason, usage: Usage?) -> JSONValue {
+    public func completion(text: String, finishReason: FinishReason, usage: TokenUsage?) -> JSONValue {
         var body = header(choices: [choice(text, finishReason)])
         if let usage { body["usage"] = usage.json }
         return .object(body)
@@ -75,7 +75,7 @@ public struct TextCompletionWriter: Sendable {
         .object(header(choices: [choice(text, finishReason)]))
     }
 
-    public func usageChunk(_ usage: Usage) -> JSONValue {
+    public func usageChunk(_ usage: TokenUsage) -> JSONValue {
         var body = header(choices: [])
         body["usage"] = usage.json
         return .object(body)
