@@ -12,12 +12,19 @@ struct BenchJSON: ParsableCommand {
     @Option(help: "Seconds to measure each figure.")
     var seconds: Double = 1.0
 
+    @Flag(help: ArgumentHelp("Print the workload and exit.", visibility: .hidden))
+    var dumpWorkload = false
+
     @Option(help: ArgumentHelp("Only loop the toolgate parser for this many seconds (for profilers).", visibility: .hidden))
     var profileParse: Double?
 
     func run() throws {
         let text = ChatRequestWorkload.make().serialized(.python)
         let bytes = Array(text.utf8)
+        if dumpWorkload {
+            print(text)
+            return
+        }
         if let profileParse {
             print(formatRate(operationsPerSecond(seconds: profileParse) { _ = try? JSONValue.parse(bytes) }))
             return
