@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "CallTable", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .target(name: "Backends", dependencies: ["JSON", "CCurl", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: swiftSettings),
+        .target(name: "FakeBackend", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .target(name: "OpenAIAPI", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: swiftSettings),
@@ -49,5 +50,8 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "FakeBackend", "JSON", "CCurl",
+                                                         .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: swiftSettings),
     ]
 )

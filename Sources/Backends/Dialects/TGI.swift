@@ -65,7 +65,8 @@ public struct TGIDialect: BackendDialect {
             guard let token = value["token"], let text = token["text"]?.stringValue else {
                 throw .invalidResponse(what: "no `token.text`", excerpt: excerpt(value.serialized().utf8))
             }
-            let details = value["details"].flatMap { $0.isNull ? nil : $0 }
+            var details = value["details"]
+            if details?.isNull == true { details = nil }
             let endsOnEOS = details?["finish_reason"]?.stringValue == "eos_token" && token["special"]?.boolValue == true
             if !text.isEmpty && !endsOnEOS { emit(.text(text)) }
             if details != nil {
