@@ -45,6 +45,7 @@ let package = Package(
         .executableTarget(
             name: "toolgate",
             dependencies: ["JSON", "Jinja", "ChatTemplate", "ToolParsing", "CallTable", "Backends", "Gateway",
+                           "FakeBackend", "CCurl",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),

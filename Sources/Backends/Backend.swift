@@ -39,9 +39,10 @@ public struct Backend: Sendable {
     /// dropped) and `apiKey`, when given, is sent as `Authorization: Bearer …`; for `replay` it is the
     /// path of a capture file, loaded now. Throws ``BackendError/invalidConfiguration(_:)`` for an unknown
     /// dialect or a URL that is not http(s).
-    public init(dialect: String, url: String, apiKey: String? = nil, timeouts: BackendTimeouts = BackendTimeouts(),
-                transport: CurlTransport, logger: Logger) throws(BackendError)
-    {
+    public init(
+        dialect: String, url: String, apiKey: String? = nil, timeouts: BackendTimeouts = BackendTimeouts(),
+        transport: CurlTransport, logger: Logger
+    ) throws(BackendError) {
         let httpDialect: any BackendDialect
         switch dialect {
         case "llamacpp": httpDialect = LlamaCppDialect()
@@ -52,15 +53,17 @@ public struct Backend: Sendable {
             self.init(replay: try ReplayBackend(path: url, logger: logger), timeouts: timeouts)
             return
         default:
-            throw .invalidConfiguration("unknown dialect '\(dialect)' (known: \(Self.dialectNames.joined(separator: ", ")))")
+            throw .invalidConfiguration(
+                "unknown dialect '\(dialect)' (known: \(Self.dialectNames.joined(separator: ", ")))")
         }
         try self.init(dialect: httpDialect, url: url, apiKey: apiKey, timeouts: timeouts, transport: transport)
     }
 
     /// A backend speaking `dialect` (any ``BackendDialect``, including your own) at `url`.
-    public init(dialect: any BackendDialect, url: String, apiKey: String? = nil,
-                timeouts: BackendTimeouts = BackendTimeouts(), transport: CurlTransport) throws(BackendError)
-    {
+    public init(
+        dialect: any BackendDialect, url: String, apiKey: String? = nil,
+        timeouts: BackendTimeouts = BackendTimeouts(), transport: CurlTransport
+    ) throws(BackendError) {
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             throw .invalidConfiguration("backend URL must start with http:// or https://: \(url)")
         }
@@ -89,16 +92,19 @@ public struct Backend: Sendable {
             } catch {
                 return AsyncThrowingStream { $0.finish(throwing: error) }
             }
-            return transport.stream(httpRequest, baseURL: baseURL, headers: headers,
-                                    decoder: dialect.makeDecoder(for: request), streaming: request.stream,
-                                    timeouts: timeouts)
+            return transport.stream(
+                httpRequest, baseURL: baseURL, headers: headers,
+                decoder: dialect.makeDecoder(for: request), streaming: request.stream,
+                timeouts: timeouts)
         case .replay(let replay):
             return replay.complete(request)
         }
     }
 
     /// Runs one completion to the end and returns the whole text with the final event's reason and usage.
-    public func completeWhole(_ request: CompletionRequest) async throws -> (text: String, finish: FinishReason, usage: Usage?) {
+    public func completeWhole(
+        _ request: CompletionRequest
+    ) async throws -> (text: String, finish: FinishReason, usage: Usage?) {
         var text = ""
         for try await event in complete(request) {
             switch event {
@@ -115,8 +121,9 @@ public struct Backend: Sendable {
         switch engine {
         case .http(let dialect, let transport, let baseURL, let headers):
             do {
-                _ = try await transport.fetch(BackendHTTPRequest(method: .get, path: dialect.healthPath),
-                                              baseURL: baseURL, headers: headers, timeouts: .probe)
+                _ = try await transport.fetch(
+                    BackendHTTPRequest(method: .get, path: dialect.healthPath),
+                    baseURL: baseURL, headers: headers, timeouts: .probe)
                 return nil
             } catch {
                 return error
@@ -130,9 +137,11 @@ public struct Backend: Sendable {
     /// `chat_template`, `bos_token`, `eos_token`, …; TGI `GET /info`), or nil when it has none.
     public func props() async throws(BackendError) -> JSONValue? {
         guard case .http(let dialect, let transport, let baseURL, let headers) = engine,
-              let path = dialect.propsPath else { return nil }
-        let body = try await transport.fetch(BackendHTTPRequest(method: .get, path: path, headers: ["Accept: application/json"]),
-                                             baseURL: baseURL, headers: headers, timeouts: .probe)
+            let path = dialect.propsPath
+        else { return nil }
+        let body = try await transport.fetch(
+            BackendHTTPRequest(method: .get, path: path, headers: ["Accept: application/json"]),
+            baseURL: baseURL, headers: headers, timeouts: .probe)
         do {
             return try JSONParser().parse(body)
         } catch {

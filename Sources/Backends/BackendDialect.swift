@@ -18,7 +18,10 @@ public protocol BackendDialect: Sendable {
 
 /// An HTTP request as a dialect describes it; the transport adds the base URL and the API key.
 public struct BackendHTTPRequest: Sendable, Equatable {
-    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+    public enum Method: String, Sendable {
+        case get = "GET"
+        case post = "POST"
+    }
 
     public var method: Method
     /// Starts with `/`; appended to the backend's base URL.
@@ -36,15 +39,20 @@ public struct BackendHTTPRequest: Sendable, Equatable {
     }
 
     /// A POST of `body` as JSON, accepting SSE when `stream` (some proxies buffer otherwise).
-    static func postJSON(_ path: String, _ body: JSONObject, stream: Bool, streamType: String = "text/event-stream")
+    static func postJSON(
+        _ path: String, _ body: JSONObject, stream: Bool, streamType: String = "text/event-stream"
+    )
         -> BackendHTTPRequest
     {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
         JSONValue.object(body).write(to: &bytes)
-        return BackendHTTPRequest(method: .post, path: path, body: bytes,
-                                  headers: ["Content-Type: application/json",
-                                            "Accept: " + (stream ? streamType : "application/json")])
+        return BackendHTTPRequest(
+            method: .post, path: path, body: bytes,
+            headers: [
+                "Content-Type: application/json",
+                "Accept: " + (stream ? streamType : "application/json"),
+            ])
     }
 }
 

@@ -58,10 +58,12 @@ public enum BackendError: Error, Sendable, Equatable, CustomStringConvertible {
         case .httpStatus(let code, let body):
             return body.isEmpty ? "the backend answered HTTP \(code)" : "the backend answered HTTP \(code): \(body)"
         case .invalidResponse(let what, let excerpt):
-            return excerpt.isEmpty ? "invalid response from the backend: \(what)"
+            return excerpt.isEmpty
+                ? "invalid response from the backend: \(what)"
                 : "invalid response from the backend: \(what): \(excerpt)"
         case .connectionReset(let received, let detail):
-            return received == 0 ? "the backend closed the connection without a response: \(detail)"
+            return received == 0
+                ? "the backend closed the connection without a response: \(detail)"
                 : "the backend closed the connection mid-response after \(received) bytes: \(detail)"
         case .backendReported(let message):
             return "the backend reported an error: \(message)"

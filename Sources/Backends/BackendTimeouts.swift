@@ -9,9 +9,10 @@ public struct BackendTimeouts: Sendable, Equatable {
     public var stall: Duration?
     public var total: Duration?
 
-    public init(connect: Duration? = .seconds(5), firstByte: Duration? = .seconds(120), stall: Duration? = .seconds(60),
-                total: Duration? = .seconds(600))
-    {
+    public init(
+        connect: Duration? = .seconds(5), firstByte: Duration? = .seconds(120), stall: Duration? = .seconds(60),
+        total: Duration? = .seconds(600)
+    ) {
         self.connect = connect
         self.firstByte = firstByte
         self.stall = stall
@@ -19,6 +20,7 @@ public struct BackendTimeouts: Sendable, Equatable {
     }
 
     /// Short limits for `/health` and `/props`: a backend that cannot answer those quickly is not ready.
-    public static let probe = BackendTimeouts(connect: .seconds(2), firstByte: .seconds(5), stall: .seconds(5),
-                                              total: .seconds(10))
+    public static let probe = BackendTimeouts(
+        connect: .seconds(2), firstByte: .seconds(5), stall: .seconds(5),
+        total: .seconds(10))
 }

@@ -33,10 +33,11 @@ public struct CaptureRecord: Sendable, Equatable {
     public var timings: JSONValue?
     public var parsed: JSONValue?
 
-    public init(id: String? = nil, model: String? = nil, backend: String? = nil, prompt: String, text: String,
-                finishReason: FinishReason = .stop, usage: Usage? = nil, lastUserMessage: String? = nil,
-                tools: JSONValue? = nil, timings: JSONValue? = nil, parsed: JSONValue? = nil)
-    {
+    public init(
+        id: String? = nil, model: String? = nil, backend: String? = nil, prompt: String, text: String,
+        finishReason: FinishReason = .stop, usage: Usage? = nil, lastUserMessage: String? = nil,
+        tools: JSONValue? = nil, timings: JSONValue? = nil, parsed: JSONValue? = nil
+    ) {
         self.id = id
         self.model = model
         self.backend = backend
@@ -62,17 +63,21 @@ public struct CaptureRecord: Sendable, Equatable {
         guard let prompt = value["prompt"]?.stringValue else {
             return .failure(CaptureLineError(reason: "no string `prompt`"))
         }
-        guard let text = value["text"]?.stringValue else { return .failure(CaptureLineError(reason: "no string `text`")) }
+        guard let text = value["text"]?.stringValue else {
+            return .failure(CaptureLineError(reason: "no string `text`"))
+        }
         var record = CaptureRecord(prompt: prompt, text: text)
         record.id = value["id"]?.stringValue
         record.model = value["model"]?.stringValue
         record.backend = value["backend"]?.stringValue
         if let reason = value["finish_reason"]?.stringValue { record.finishReason = FinishReason(backendValue: reason) }
         if let usage = value["usage"], usage.objectValue != nil {
-            record.usage = Usage(promptTokens: usage["prompt_tokens"]?.numberValue?.intValue,
-                                 completionTokens: usage["completion_tokens"]?.numberValue?.intValue)
+            record.usage = Usage(
+                promptTokens: usage["prompt_tokens"]?.numberValue?.intValue,
+                completionTokens: usage["completion_tokens"]?.numberValue?.intValue)
         }
-        record.lastUserMessage = value["last_user_message"]?.stringValue
+        record.lastUserMessage =
+            value["last_user_message"]?.stringValue
             ?? value["messages"].flatMap(Self.lastUserText(of:))
         record.tools = value["tools"]
         record.timings = value["timings"]

@@ -1,8 +1,9 @@
 /// What a backend produced, in order: zero or more `.text` chunks as they arrive, then exactly one
 /// `.finished`. A failure instead ends the stream by throwing a ``BackendError``.
 public enum CompletionEvent: Sendable, Equatable {
-    /// The next piece of raw output; never empty. Chunks split where the backend split them, always on
-    /// whole Unicode scalars; concatenated they are the backend's whole output.
+    /// The next piece of raw output; never empty, always whole Unicode scalars. Pieces are what arrived
+    /// together (backend events read in one network read are joined); concatenated they are the
+    /// backend's whole output.
     case text(String)
     /// The end of the output, with the reason and the token counts the backend reported.
     case finished(FinishReason, Usage?)

@@ -27,10 +27,11 @@ public struct CompletionRequest: Sendable {
     /// object-valued field such as Ollama's `options` is merged key by key with the dialect's).
     public var extra: JSONObject
 
-    public init(prompt: String, model: String? = nil, maxTokens: Int? = nil, temperature: Double? = nil,
-                topP: Double? = nil, seed: Int? = nil, stop: [String] = [], stream: Bool = false,
-                preservedTokens: [String] = [], constraint: CompletionConstraint? = nil, extra: JSONObject = [:])
-    {
+    public init(
+        prompt: String, model: String? = nil, maxTokens: Int? = nil, temperature: Double? = nil,
+        topP: Double? = nil, seed: Int? = nil, stop: [String] = [], stream: Bool = false,
+        preservedTokens: [String] = [], constraint: CompletionConstraint? = nil, extra: JSONObject = [:]
+    ) {
         self.prompt = prompt
         self.model = model
         self.maxTokens = maxTokens

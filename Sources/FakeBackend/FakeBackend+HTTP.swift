@@ -29,8 +29,11 @@ extension FakeBackend {
         var headers: [(name: String, value: String)] = []
         while let line = lines.next(), !line.isEmpty {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.append((line[..<colon].lowercased(),
-                            line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            headers.append(
+                (
+                    line[..<colon].lowercased(),
+                    line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                ))
         }
         let length = headers.first { $0.name == "content-length" }.flatMap { Int($0.value) } ?? 0
         let bodyStart = headEnd + 4
@@ -40,8 +43,9 @@ extension FakeBackend {
         let body = Array(buffer[bodyStart..<(bodyStart + length)])
         buffer.removeSubrange(0..<(bodyStart + length))
         let path = String(requestLine[1].split(separator: "?", maxSplits: 1).first ?? "")
-        return FakeRequest(method: String(requestLine[0]), path: path, headers: headers, body: body,
-                           json: try? JSONParser().parse(body), connection: connection)
+        return FakeRequest(
+            method: String(requestLine[0]), path: path, headers: headers, body: body,
+            json: try? JSONParser().parse(body), connection: connection)
     }
 
     private static func headEnd(in buffer: [UInt8]) -> Int? {
@@ -62,13 +66,20 @@ extension FakeBackend {
         switch (request.method, request.path) {
         case ("GET", "/health"):
             let status = healthStatus
-            let body: JSONValue = status == 200 ? ["status": "ok"]
-                : ["error": ["code": .number(JSONNumber(status)), "message": "Loading model", "type": "unavailable_error"]]
+            let body: JSONValue =
+                status == 200
+                ? ["status": "ok"]
+                : [
+                    "error": [
+                        "code": .number(JSONNumber(status)), "message": "Loading model", "type": "unavailable_error",
+                    ]
+                ]
             return socket.send(Self.response(status: status, body: body))
         case ("GET", "/props"):
             return socket.send(Self.response(status: 200, body: props))
         case ("GET", "/v1/models"):
-            return socket.send(Self.response(status: 200, body: ["object": "list", "data": [["id": "fake", "object": "model"]]]))
+            return socket.send(
+                Self.response(status: 200, body: ["object": "list", "data": [["id": "fake", "object": "model"]]]))
         case ("GET", "/info"):
             return socket.send(Self.response(status: 200, body: ["model_id": "fake", "max_total_tokens": 4096]))
         case ("GET", "/api/version"):
@@ -95,7 +106,8 @@ extension FakeBackend {
         default:
             break
         }
-        return request.wantsStream ? stream(request, dialect: dialect, reply: reply, on: socket)
+        return request.wantsStream
+            ? stream(request, dialect: dialect, reply: reply, on: socket)
             : whole(request, dialect: dialect, reply: reply, on: socket)
     }
 
@@ -189,8 +201,10 @@ extension FakeBackend {
     }
 
     static func head(status: Int, contentType: String, length: Int) -> [UInt8] {
-        let reason = [200: "OK", 404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable"][status]
+        let reason =
+            [200: "OK", 404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable"][status]
             ?? "Status"
-        return Array("HTTP/1.1 \(status) \(reason)\r\nContent-Type: \(contentType)\r\nContent-Length: \(length)\r\n\r\n".utf8)
+        return Array(
+            "HTTP/1.1 \(status) \(reason)\r\nContent-Type: \(contentType)\r\nContent-Length: \(length)\r\n\r\n".utf8)
     }
 }

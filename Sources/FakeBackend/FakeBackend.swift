@@ -35,9 +35,10 @@ public final class FakeBackend: @unchecked Sendable {
     public let defaultReply: FakeReply
 
     /// Starts listening on 127.0.0.1:`port` (0 picks a free port). Throws when the port cannot be bound.
-    public init(port: UInt16 = 0, defaultReply: FakeReply = FakeReply("Hello from the fake backend."),
-                recordRequests: Bool = true) throws
-    {
+    public init(
+        port: UInt16 = 0, defaultReply: FakeReply = FakeReply("Hello from the fake backend."),
+        recordRequests: Bool = true
+    ) throws {
         guard let listener = Listener.open(port: port) else { throw FakeBackendError.cannotListen(port: port) }
         listenFD = listener.fd
         self.port = Int(listener.port)

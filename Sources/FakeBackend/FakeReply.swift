@@ -19,10 +19,11 @@ public struct FakeReply: Sendable {
     /// How to fail instead of (or while) answering.
     public var misbehaviour: FakeMisbehaviour?
 
-    public init(_ text: String, finishReason: String = "stop", promptTokens: Int = 7, completionTokens: Int? = nil,
-                pieceCharacters: Int = 3, pieceDelay: Duration? = nil, splitWrites: Int? = nil,
-                emptyEventsBeforeMultibyte: Bool = true, misbehaviour: FakeMisbehaviour? = nil)
-    {
+    public init(
+        _ text: String, finishReason: String = "stop", promptTokens: Int = 7, completionTokens: Int? = nil,
+        pieceCharacters: Int = 3, pieceDelay: Duration? = nil, splitWrites: Int? = nil,
+        emptyEventsBeforeMultibyte: Bool = true, misbehaviour: FakeMisbehaviour? = nil
+    ) {
         self.text = text
         self.finishReason = finishReason
         self.promptTokens = promptTokens

@@ -39,8 +39,13 @@ struct Socket {
         let deadline = ContinuousClock.now + duration
         while ContinuousClock.now < deadline {
             let left = deadline - ContinuousClock.now
-            let ms = Int32(clamping: min(50, max(1, left.components.seconds * 1000
-                + left.components.attoseconds / 1_000_000_000_000_000)))
+            let ms = Int32(
+                clamping: min(
+                    50,
+                    max(
+                        1,
+                        left.components.seconds * 1000
+                            + left.components.attoseconds / 1_000_000_000_000_000)))
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, ms)
             if ready > 0 {
@@ -82,7 +87,9 @@ enum Listener {
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, !listen || Glibc.listen(fd, 128) == 0 else {
             Glibc.close(fd)

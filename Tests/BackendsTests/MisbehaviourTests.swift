@@ -1,17 +1,20 @@
-@testable import Backends
 import FakeBackend
 import JSON
 import Testing
 
+@testable import Backends
+
 /// Short deadlines so timeout tests take a fraction of a second.
-let quickTimeouts = BackendTimeouts(connect: .seconds(2), firstByte: .milliseconds(300), stall: .milliseconds(300),
-                                    total: .seconds(5))
+let quickTimeouts = BackendTimeouts(
+    connect: .seconds(2), firstByte: .milliseconds(300), stall: .milliseconds(300),
+    total: .seconds(5))
 
 @Suite("Backend failures, each with its exact client-visible outcome")
 struct MisbehaviourTests {
-    func run(dialect: String = "llamacpp", stream: Bool = true, timeouts: BackendTimeouts = quickTimeouts,
-             _ reply: FakeReply) async throws -> (Outcome, FakeBackend)
-    {
+    func run(
+        dialect: String = "llamacpp", stream: Bool = true, timeouts: BackendTimeouts = quickTimeouts,
+        _ reply: FakeReply
+    ) async throws -> (Outcome, FakeBackend) {
         let (fake, backend) = try makePair(dialect, timeouts: timeouts)
         fake.enqueue(reply)
         let outcome = await collect(backend.complete(CompletionRequest(prompt: "p", model: "m", stream: stream)))
@@ -44,10 +47,15 @@ struct MisbehaviourTests {
         #expect(outcome.error?.httpStatus == 502)
     }
 
-    @Test("a reset mid-stream delivers the text so far, then connectionReset (502)", arguments: ["llamacpp", "openai", "tgi", "ollama"])
+    @Test(
+        "a reset mid-stream delivers the text so far, then connectionReset (502)",
+        arguments: ["llamacpp", "openai", "tgi", "ollama"])
     func resetMidStream(dialect: String) async throws {
-        let (outcome, fake) = try await run(dialect: dialect, FakeReply("abcdefghijkl", pieceCharacters: 3,
-                                                               misbehaviour: .resetMidStream(afterEvents: 2)))
+        let (outcome, fake) = try await run(
+            dialect: dialect,
+            FakeReply(
+                "abcdefghijkl", pieceCharacters: 3,
+                misbehaviour: .resetMidStream(afterEvents: 2)))
         defer { fake.stop() }
         #expect(outcome.text == "abcdef")
         #expect(outcome.finish == nil)
@@ -60,7 +68,8 @@ struct MisbehaviourTests {
 
     @Test("a reset in the middle of a whole body is connectionReset (502)")
     func resetWholeBody() async throws {
-        let (outcome, fake) = try await run(stream: false, FakeReply("abc", misbehaviour: .resetMidStream(afterEvents: 1)))
+        let (outcome, fake) = try await run(
+            stream: false, FakeReply("abc", misbehaviour: .resetMidStream(afterEvents: 1)))
         defer { fake.stop() }
         guard case .connectionReset? = outcome.error else {
             Issue.record("got \(String(describing: outcome.error))")
@@ -92,15 +101,18 @@ struct MisbehaviourTests {
     func totalTimeout() async throws {
         var timeouts = quickTimeouts
         timeouts.total = .milliseconds(400)
-        let (outcome, fake) = try await run(stream: false, timeouts: timeouts, .failing(.stallBeforeResponse(.seconds(20))))
+        let (outcome, fake) = try await run(
+            stream: false, timeouts: timeouts, .failing(.stallBeforeResponse(.seconds(20))))
         defer { fake.stop() }
         #expect(outcome.error == .timedOut(phase: .total, after: .milliseconds(400)))
     }
 
     @Test("a stream that stops sending mid-way is timedOut(stall) (504) after the text so far")
     func stallMidStream() async throws {
-        let (outcome, fake) = try await run(FakeReply("abcdefghi", pieceCharacters: 3,
-                                                      misbehaviour: .stallMidStream(afterEvents: 2, .seconds(20))))
+        let (outcome, fake) = try await run(
+            FakeReply(
+                "abcdefghi", pieceCharacters: 3,
+                misbehaviour: .stallMidStream(afterEvents: 2, .seconds(20))))
         defer { fake.stop() }
         #expect(outcome.text == "abcdef")
         #expect(outcome.error == .timedOut(phase: .stall, after: .milliseconds(300)))
@@ -109,8 +121,10 @@ struct MisbehaviourTests {
 
     @Test("a stall shorter than the stall timeout is only a slow stream")
     func shortStall() async throws {
-        let (outcome, fake) = try await run(FakeReply("abcdefghi", pieceCharacters: 3,
-                                                      misbehaviour: .stallMidStream(afterEvents: 1, .milliseconds(100))))
+        let (outcome, fake) = try await run(
+            FakeReply(
+                "abcdefghi", pieceCharacters: 3,
+                misbehaviour: .stallMidStream(afterEvents: 1, .milliseconds(100))))
         defer { fake.stop() }
         #expect(outcome.error == nil)
         #expect(outcome.text == "abcdefghi")
@@ -150,8 +164,9 @@ struct MisbehaviourTests {
         #expect(what.hasPrefix("not JSON"))
     }
 
-    @Test("a stream that ends cleanly without its final event is invalidResponse after the text",
-          arguments: ["llamacpp", "openai", "tgi", "ollama"])
+    @Test(
+        "a stream that ends cleanly without its final event is invalidResponse after the text",
+        arguments: ["llamacpp", "openai", "tgi", "ollama"])
     func endWithoutFinalEvent(dialect: String) async throws {
         let (outcome, fake) = try await run(dialect: dialect, FakeReply("abcdef", misbehaviour: .endWithoutFinalEvent))
         defer { fake.stop() }
@@ -163,11 +178,15 @@ struct MisbehaviourTests {
         #expect(what.contains("ended before"))
     }
 
-    @Test("an error event mid-stream is backendReported with the server's message (502)",
-          arguments: ["llamacpp", "openai", "tgi", "ollama"])
+    @Test(
+        "an error event mid-stream is backendReported with the server's message (502)",
+        arguments: ["llamacpp", "openai", "tgi", "ollama"])
     func errorEvent(dialect: String) async throws {
-        let (outcome, fake) = try await run(dialect: dialect, FakeReply("abcdef", pieceCharacters: 3,
-                                                               misbehaviour: .errorEvent(afterEvents: 1, message: "slot crashed")))
+        let (outcome, fake) = try await run(
+            dialect: dialect,
+            FakeReply(
+                "abcdef", pieceCharacters: 3,
+                misbehaviour: .errorEvent(afterEvents: 1, message: "slot crashed")))
         defer { fake.stop() }
         #expect(outcome.text == "abc")
         #expect(outcome.error == .backendReported(message: "slot crashed"))
@@ -177,11 +196,14 @@ struct MisbehaviourTests {
     func recovers() async throws {
         let (fake, backend) = try makePair("llamacpp", timeouts: quickTimeouts)
         defer { fake.stop() }
-        fake.enqueue(.failing(.resetMidStream(afterEvents: 1)), .failing(.garbageBody("x")),
-                     .failing(.status(503, body: "busy")), FakeReply("fine"))
+        fake.enqueue(
+            .failing(.resetMidStream(afterEvents: 1)), .failing(.garbageBody("x")),
+            .failing(.status(503, body: "busy")), FakeReply("fine"))
         var errors = 0
         for _ in 0..<3 {
-            if await collect(backend.complete(CompletionRequest(prompt: "p", stream: true))).error != nil { errors += 1 }
+            if await collect(backend.complete(CompletionRequest(prompt: "p", stream: true))).error != nil {
+                errors += 1
+            }
         }
         #expect(errors == 3)
         let outcome = await collect(backend.complete(CompletionRequest(prompt: "p", stream: true)))
@@ -196,7 +218,8 @@ struct CancellationTests {
     func cancelTask() async throws {
         let (fake, backend) = try makePair("llamacpp")
         defer { fake.stop() }
-        fake.enqueue(FakeReply("abcdef", pieceCharacters: 3, misbehaviour: .stallMidStream(afterEvents: 1, .seconds(30))))
+        fake.enqueue(
+            FakeReply("abcdef", pieceCharacters: 3, misbehaviour: .stallMidStream(afterEvents: 1, .seconds(30))))
         let firstPiece = AsyncStream<String>.makeStream()
         let consumer = Task {
             var sawFirst = false

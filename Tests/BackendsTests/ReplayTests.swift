@@ -1,20 +1,24 @@
-@testable import Backends
 import Foundation
 import JSON
 import Testing
 
+@testable import Backends
+
 @Suite("Replay backend")
 struct ReplayTests {
     static let captures = [
-        CaptureRecord(id: "1", model: "qwen", backend: "llamacpp", prompt: "<|user|>Weather in Paris?<|assistant|>",
-                      text: "<tool_call>{\"name\": \"get_weather\"}</tool_call>", finishReason: .stop,
-                      usage: Usage(promptTokens: 9, completionTokens: 12), lastUserMessage: "Weather in Paris?"),
+        CaptureRecord(
+            id: "1", model: "qwen", backend: "llamacpp", prompt: "<|user|>Weather in Paris?<|assistant|>",
+            text: "<tool_call>{\"name\": \"get_weather\"}</tool_call>", finishReason: .stop,
+            usage: Usage(promptTokens: 9, completionTokens: 12), lastUserMessage: "Weather in Paris?"),
         CaptureRecord(prompt: "<|user|>Count<|assistant|>", text: "1 2 3 é😀", finishReason: .length),
     ]
 
     static var fileText: String {
-        [captures[0].jsonLine(), "not json at all", #"{"prompt": "no text"}"#, "", "[1]", captures[1].jsonLine(),
-         #"{"prompt": "<|user|>Count<|assistant|>", "text": "a later duplicate"}"#].joined(separator: "\n")
+        [
+            captures[0].jsonLine(), "not json at all", #"{"prompt": "no text"}"#, "", "[1]", captures[1].jsonLine(),
+            #"{"prompt": "<|user|>Count<|assistant|>", "text": "a later duplicate"}"#,
+        ].joined(separator: "\n")
     }
 
     @Test("capture lines round-trip through the documented format")
@@ -52,19 +56,26 @@ struct ReplayTests {
     @Test("streaming splits the text into chunks of the configured number of characters")
     func streamingChunks() async throws {
         let replay = ReplayBackend(records: Self.captures, options: .init(chunkCharacters: 3))
-        let outcome = await collect(Backend(replay: replay).complete(CompletionRequest(prompt: Self.captures[1].prompt,
-                                                                                         stream: true)))
+        let outcome = await collect(
+            Backend(replay: replay).complete(
+                CompletionRequest(
+                    prompt: Self.captures[1].prompt,
+                    stream: true)))
         #expect(outcome.pieces == ["1 2", " 3 ", "é😀"])
         #expect(outcome.finish == .length)
     }
 
     @Test("streaming with a delay spaces the chunks out")
     func streamingDelay() async throws {
-        let replay = ReplayBackend(records: Self.captures, options: .init(chunkCharacters: 1, chunkDelay: .milliseconds(20)))
+        let replay = ReplayBackend(
+            records: Self.captures, options: .init(chunkCharacters: 1, chunkDelay: .milliseconds(20)))
         let clock = ContinuousClock()
         let start = clock.now
-        let outcome = await collect(Backend(replay: replay).complete(CompletionRequest(prompt: Self.captures[1].prompt,
-                                                                                         stream: true)))
+        let outcome = await collect(
+            Backend(replay: replay).complete(
+                CompletionRequest(
+                    prompt: Self.captures[1].prompt,
+                    stream: true)))
         #expect(outcome.pieces.count == 8)
         #expect(clock.now - start >= .milliseconds(140))
     }
@@ -93,33 +104,39 @@ struct ReplayTests {
 
     @Test("the fallback reads last_user_message from an OpenAI messages array too")
     func messagesField() throws {
-        let line = #"{"prompt": "p", "text": "t", "messages": [{"role": "user", "content": "first"}, "#
+        let line =
+            #"{"prompt": "p", "text": "t", "messages": [{"role": "user", "content": "first"}, "#
             + #"{"role": "assistant", "content": "x"}, {"role": "user", "content": [{"type": "text", "text": "last"}]}]}"#
         #expect(try CaptureRecord.parse(line: line).get().lastUserMessage == "last")
     }
 
     @Test("Backend(dialect: replay) loads a capture file from its path")
     func fromFile() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(UUID().uuidString).jsonl").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("replay-\(UUID().uuidString).jsonl")
+            .path
         try Self.fileText.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let backend = try Backend(dialect: "replay", url: path, transport: CurlTransport(logger: testLogger),
-                                  logger: testLogger)
+        let backend = try Backend(
+            dialect: "replay", url: path, transport: CurlTransport(logger: testLogger),
+            logger: testLogger)
         #expect(backend.dialectName == "replay")
         #expect(await backend.health() == nil)
         let outcome = await collect(backend.complete(CompletionRequest(prompt: Self.captures[0].prompt, stream: true)))
         #expect(outcome.text == Self.captures[0].text)
         #expect(throws: BackendError.self) {
-            _ = try Backend(dialect: "replay", url: path + ".missing", transport: CurlTransport(logger: testLogger),
-                            logger: testLogger)
+            _ = try Backend(
+                dialect: "replay", url: path + ".missing", transport: CurlTransport(logger: testLogger),
+                logger: testLogger)
         }
     }
 
     @Test("unknown dialects and non-HTTP URLs are invalidConfiguration")
     func badConfiguration() throws {
         let transport = try CurlTransport(logger: testLogger)
-        #expect(throws: BackendError.invalidConfiguration(
-            "unknown dialect 'vllm' (known: llamacpp, openai, tgi, ollama, replay)")) {
+        #expect(
+            throws: BackendError.invalidConfiguration(
+                "unknown dialect 'vllm' (known: llamacpp, openai, tgi, ollama, replay)")
+        ) {
             _ = try Backend(dialect: "vllm", url: "http://x", transport: transport, logger: testLogger)
         }
         #expect(throws: BackendError.self) {

@@ -1,7 +1,8 @@
-@testable import Backends
 import FakeBackend
 import JSON
 import Logging
+
+@testable import Backends
 
 /// What a completion stream delivered: its text pieces, its final event and how it ended.
 struct Outcome {
@@ -36,13 +37,16 @@ func collect(_ stream: AsyncThrowingStream<CompletionEvent, any Error>) async ->
 let testLogger = Logger(label: "toolgate.tests.backends")
 
 /// A fake backend and a backend of `dialect` pointed at it.
-func makePair(_ dialect: String, timeouts: BackendTimeouts = BackendTimeouts(), apiKey: String? = nil)
+func makePair(
+    _ dialect: String, timeouts: BackendTimeouts = BackendTimeouts(), apiKey: String? = nil
+)
     throws -> (FakeBackend, Backend)
 {
     let fake = try FakeBackend()
     let transport = try CurlTransport(logger: testLogger)
-    let backend = try Backend(dialect: dialect, url: fake.baseURL, apiKey: apiKey, timeouts: timeouts,
-                              transport: transport, logger: testLogger)
+    let backend = try Backend(
+        dialect: dialect, url: fake.baseURL, apiKey: apiKey, timeouts: timeouts,
+        transport: transport, logger: testLogger)
     return (fake, backend)
 }
 

@@ -103,7 +103,8 @@ final class FramedDecoder<Interpreter: ResponseInterpreter>: CompletionDecoder {
             eventData.append(contentsOf: line[valueStart...])
             hasEventData = true
         } else if !(field.elementsEqual("event".utf8) || field.elementsEqual("id".utf8)
-                    || field.elementsEqual("retry".utf8)) {
+            || field.elementsEqual("retry".utf8))
+        {
             throw .invalidResponse(what: "not a server-sent-events line", excerpt: excerpt(line))
         }
     }

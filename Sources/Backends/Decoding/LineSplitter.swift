@@ -9,9 +9,10 @@ struct LineSplitter {
         self.maxLineLength = maxLineLength
     }
 
-    mutating func consume(_ bytes: UnsafeRawBufferPointer,
-                          line: (UnsafeBufferPointer<UInt8>) throws(BackendError) -> Void) throws(BackendError)
-    {
+    mutating func consume(
+        _ bytes: UnsafeRawBufferPointer,
+        line: (UnsafeBufferPointer<UInt8>) throws(BackendError) -> Void
+    ) throws(BackendError) {
         let chunk = bytes.bindMemory(to: UInt8.self)
         var start = 0
         var index = 0

@@ -56,7 +56,8 @@ public struct LlamaCppDialect: BackendDialect {
             switch value["content"] {
             case .string(let text)?: if !text.isEmpty { emit(.text(text)) }
             case nil, .null?: break
-            default: throw .invalidResponse(what: "`content` is not a string", excerpt: excerpt(value.serialized().utf8))
+            default:
+                throw .invalidResponse(what: "`content` is not a string", excerpt: excerpt(value.serialized().utf8))
             }
             guard whole || value["stop"]?.boolValue == true else { return }
             emit(.finished(Self.finishReason(value), Self.usage(value)))

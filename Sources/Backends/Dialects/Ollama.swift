@@ -25,8 +25,10 @@ public struct OllamaDialect: BackendDialect {
         if let topP = request.topP { options["top_p"] = .number(JSONNumber(topP)) }
         if let seed = request.seed { options["seed"] = .number(JSONNumber(seed)) }
         if !request.stop.isEmpty { options["stop"] = request.stopValue }
-        var body: JSONObject = ["model": .string(model), "prompt": .string(request.prompt), "raw": true,
-                                "stream": .bool(request.stream)]
+        var body: JSONObject = [
+            "model": .string(model), "prompt": .string(request.prompt), "raw": true,
+            "stream": .bool(request.stream),
+        ]
         if !options.isEmpty { body["options"] = .object(options) }
         switch request.constraint {
         case .jsonSchema(let schema)?: body["format"] = schema
@@ -55,7 +57,8 @@ public struct OllamaDialect: BackendDialect {
             let reason = value["done_reason"]?.stringValue.map(FinishReason.init(backendValue:)) ?? .stop
             let prompt = value["prompt_eval_count"]?.intValue
             let completion = value["eval_count"]?.intValue
-            let usage = prompt == nil && completion == nil ? nil : Usage(promptTokens: prompt, completionTokens: completion)
+            let usage =
+                prompt == nil && completion == nil ? nil : Usage(promptTokens: prompt, completionTokens: completion)
             emit(.finished(reason, usage))
             isFinished = true
         }

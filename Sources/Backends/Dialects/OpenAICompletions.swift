@@ -63,11 +63,14 @@ public struct OpenAICompletionsDialect: BackendDialect {
                 default:
                     throw .invalidResponse(what: "`text` is not a string", excerpt: excerpt(value.serialized().utf8))
                 }
-                if let reason = first["finish_reason"]?.stringValue { finishReason = FinishReason(backendValue: reason) }
+                if let reason = first["finish_reason"]?.stringValue {
+                    finishReason = FinishReason(backendValue: reason)
+                }
             }
             if let reported = value["usage"], reported.objectValue != nil {
-                usage = Usage(promptTokens: reported["prompt_tokens"]?.intValue,
-                              completionTokens: reported["completion_tokens"]?.intValue)
+                usage = Usage(
+                    promptTokens: reported["prompt_tokens"]?.intValue,
+                    completionTokens: reported["completion_tokens"]?.intValue)
             }
             if whole {
                 emit(.finished(finishReason ?? .stop, usage))

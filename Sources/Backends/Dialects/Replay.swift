@@ -45,8 +45,10 @@ public final class ReplayBackend: Sendable {
     }
 
     /// Captures from JSON Lines text (`source` names it in warnings).
-    public convenience init(contents: String, source: String = "captures", options: Options = Options(),
-                            logger: Logger) {
+    public convenience init(
+        contents: String, source: String = "captures", options: Options = Options(),
+        logger: Logger
+    ) {
         var records: [CaptureRecord] = []
         var skipped = 0
         for (number, line) in contents.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -56,8 +58,12 @@ public final class ReplayBackend: Sendable {
                 records.append(record)
             case .failure(let error):
                 skipped += 1
-                logger.warning("skipping capture line", metadata: ["file": "\(source)", "line": "\(number + 1)",
-                                                                   "reason": "\(error)"])
+                logger.warning(
+                    "skipping capture line",
+                    metadata: [
+                        "file": "\(source)", "line": "\(number + 1)",
+                        "reason": "\(error)",
+                    ])
             }
         }
         self.init(records: records, skippedLines: skipped, options: options)
@@ -79,8 +85,10 @@ public final class ReplayBackend: Sendable {
         if let position = byPrompt[prompt] { return .success(records[position]) }
         if options.matchLastUserMessage, let record = fallbackCapture(for: prompt) { return .success(record) }
         let closest = records.lazy.map { Self.commonPrefixLength($0.prompt, prompt) }.max() ?? 0
-        return .failure(.noCaptureForPrompt(loaded: records.count, closestCommonPrefix: closest,
-                                            promptLength: prompt.count))
+        return .failure(
+            .noCaptureForPrompt(
+                loaded: records.count, closestCommonPrefix: closest,
+                promptLength: prompt.count))
     }
 
     public func complete(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionEvent, any Error> {
@@ -89,7 +97,9 @@ public final class ReplayBackend: Sendable {
         case .success(let found): record = found
         case .failure(let error): return AsyncThrowingStream { $0.finish(throwing: error) }
         }
-        let pieces = request.stream ? Self.chunks(record.text, size: max(1, options.chunkCharacters))
+        let pieces =
+            request.stream
+            ? Self.chunks(record.text, size: max(1, options.chunkCharacters))
             : (record.text.isEmpty ? [] : [record.text])
         let final = CompletionEvent.finished(record.finishReason, record.usage)
         guard let delay = options.chunkDelay, request.stream else {
@@ -120,9 +130,11 @@ public final class ReplayBackend: Sendable {
         var best: (record: CaptureRecord, end: String.Index, length: Int)?
         for record in records {
             guard let message = record.lastUserMessage, !message.isEmpty,
-                  let found = prompt.range(of: message, options: .backwards) else { continue }
+                let found = prompt.range(of: message, options: .backwards)
+            else { continue }
             if let current = best,
-               found.upperBound < current.end || (found.upperBound == current.end && message.count <= current.length) {
+                found.upperBound < current.end || (found.upperBound == current.end && message.count <= current.length)
+            {
                 continue
             }
             best = (record, found.upperBound, message.count)

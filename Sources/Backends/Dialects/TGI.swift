@@ -46,7 +46,8 @@ public struct TGIDialect: BackendDialect {
     }
 
     public func makeDecoder(for request: CompletionRequest) -> any CompletionDecoder {
-        request.stream ? FramedDecoder(StreamInterpreter(), framing: .serverSentEvents)
+        request.stream
+            ? FramedDecoder(StreamInterpreter(), framing: .serverSentEvents)
             : FramedDecoder(WholeInterpreter(), framing: .whole)
     }
 

@@ -133,7 +133,8 @@ final class CurlMultiLoop: @unchecked Sendable {
         var left: Int32 = 0
         while let message = curl_multi_info_read(multi, &left) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
-                  let transfer = byHandle[easy] else { continue }
+                let transfer = byHandle[easy]
+            else { continue }
             let code = message.pointee.data.result
             var status = 0
             _ = ccurl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)

@@ -37,9 +37,10 @@ final class CurlTransfer {
     /// Set when the transfer is aborted from our side (decoder error, deadline, cancel).
     var failure: BackendError?
 
-    init(id: Int, url: String, request: BackendHTTPRequest, extraHeaders: [String], timeouts: BackendTimeouts,
-         streaming: Bool, sink: any TransferSink)
-    {
+    init(
+        id: Int, url: String, request: BackendHTTPRequest, extraHeaders: [String], timeouts: BackendTimeouts,
+        streaming: Bool, sink: any TransferSink
+    ) {
         self.id = id
         self.url = url
         self.request = request

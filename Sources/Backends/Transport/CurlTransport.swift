@@ -23,15 +23,17 @@ public final class CurlTransport: Sendable {
     /// Sends `request` to `baseURL` and streams the decoded response: `.text` events as the body
     /// arrives, then `.finished`; or the stream throws a ``BackendError``. Cancelling the consuming task
     /// (or dropping the stream) aborts the transfer.
-    public func stream(_ request: BackendHTTPRequest, baseURL: String, headers: [String] = [],
-                       decoder: any CompletionDecoder, streaming: Bool,
-                       timeouts: BackendTimeouts) -> AsyncThrowingStream<CompletionEvent, any Error>
-    {
+    public func stream(
+        _ request: BackendHTTPRequest, baseURL: String, headers: [String] = [],
+        decoder: any CompletionDecoder, streaming: Bool,
+        timeouts: BackendTimeouts
+    ) -> AsyncThrowingStream<CompletionEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<CompletionEvent, any Error>.makeStream()
         let id = loop.makeID()
         let sink = EventSink(decoder: decoder, continuation: continuation)
-        let transfer = CurlTransfer(id: id, url: baseURL + request.path, request: request, extraHeaders: headers,
-                                    timeouts: timeouts, streaming: streaming, sink: sink)
+        let transfer = CurlTransfer(
+            id: id, url: baseURL + request.path, request: request, extraHeaders: headers,
+            timeouts: timeouts, streaming: streaming, sink: sink)
         continuation.onTermination = { [loop] termination in
             if case .cancelled = termination { loop.cancel(id) }
         }
@@ -41,15 +43,17 @@ public final class CurlTransport: Sendable {
 
     /// Sends `request` and returns the whole 2xx body; a non-2xx status throws
     /// ``BackendError/httpStatus(code:body:)``. Cancelling the task aborts the transfer.
-    public func fetch(_ request: BackendHTTPRequest, baseURL: String, headers: [String] = [],
-                      timeouts: BackendTimeouts) async throws(BackendError) -> [UInt8]
-    {
+    public func fetch(
+        _ request: BackendHTTPRequest, baseURL: String, headers: [String] = [],
+        timeouts: BackendTimeouts
+    ) async throws(BackendError) -> [UInt8] {
         let id = loop.makeID()
         let result: Result<[UInt8], BackendError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let sink = BodySink(continuation: continuation)
-                let transfer = CurlTransfer(id: id, url: baseURL + request.path, request: request, extraHeaders: headers,
-                                            timeouts: timeouts, streaming: false, sink: sink)
+                let transfer = CurlTransfer(
+                    id: id, url: baseURL + request.path, request: request, extraHeaders: headers,
+                    timeouts: timeouts, streaming: false, sink: sink)
                 loop.start(transfer)
             }
         } onCancel: { [loop] in
@@ -71,9 +75,23 @@ final class EventSink: TransferSink {
         self.continuation = continuation
     }
 
+    /// Text decoded from one network read goes out as one event: a burst of small backend events
+    /// costs one consumer wake-up, not one each.
     func received(_ bytes: UnsafeRawBufferPointer) throws(BackendError) {
         guard !done else { return }
-        try decoder.consume(bytes) { event in deliver(event) }
+        var text = ""
+        var final: CompletionEvent?
+        defer {
+            if !text.isEmpty { deliver(.text(text)) }
+            if let final { deliver(final) }
+        }
+        try decoder.consume(bytes) { event in
+            switch event {
+            case .text(let piece) where final == nil: text += piece
+            case .finished where final == nil: final = event
+            default: break
+            }
+        }
     }
 
     func completed(failure: BackendError?) {
