@@ -11,6 +11,7 @@ public import JSON
 /// ``defaultReply``. Every request is recorded (``requests``). Replies can misbehave on demand
 /// (``FakeMisbehaviour``). One listener thread, one thread per connection, keep-alive; answers are
 /// written at once (no artificial latency), so it doubles as the instant backend of benchmarks.
+/// It serves until ``stop()`` (its threads keep it alive until then).
 public final class FakeBackend: @unchecked Sendable {
     /// The bound port on 127.0.0.1.
     public let port: Int

@@ -87,13 +87,15 @@ final class CurlMultiLoop: @unchecked Sendable {
             collectCompleted()
             let now = ContinuousClock.now
             var next: ContinuousClock.Instant?
-            for transfer in Array(active.values) {
+            var expired: [(CurlTransfer, BackendError)] = []
+            for transfer in active.values {
                 if let error = transfer.expiredDeadline(at: now) {
-                    abort(transfer, with: error)
+                    expired.append((transfer, error))
                 } else if let deadline = transfer.nextDeadline() {
                     next = min(next ?? deadline, deadline)
                 }
             }
+            for (transfer, error) in expired { abort(transfer, with: error) }
             var timeout: Int32 = 1000
             if let next {
                 let wait = (next - ContinuousClock.now).milliseconds + 1

@@ -134,13 +134,12 @@ final class CurlTransfer {
 
     /// The next instant a deadline could pass, for the poll timeout.
     func nextDeadline() -> ContinuousClock.Instant? {
-        var candidates: [ContinuousClock.Instant] = []
-        if let total = timeouts.total { candidates.append(started + total) }
+        var next = timeouts.total.map { started + $0 }
         if streaming {
-            if received == 0, let firstByte = timeouts.firstByte { candidates.append(started + firstByte) }
-            if received > 0, let stall = timeouts.stall { candidates.append(lastByte + stall) }
+            let phase = received == 0 ? timeouts.firstByte.map { started + $0 } : timeouts.stall.map { lastByte + $0 }
+            if let phase { next = min(next ?? phase, phase) }
         }
-        return candidates.min()
+        return next
     }
 
     var curlErrorMessage: String { String(cString: errorBuffer) }
