@@ -15,6 +15,10 @@ struct WireSample: CustomStringConvertible, Sendable {
     var description: String { name }
 }
 
+/// Shapes from each server's documentation and source: llama.cpp `tools/server/README.md` (`/completion`
+/// response fields, `stop_type`, SSE pings), vLLM's OpenAI completions protocol (stream chunks, the
+/// `include_usage` chunk, `[DONE]`), TGI's router types (`StreamResponse`, `Details`) and Ollama's API
+/// docs (`/api/generate` NDJSON). Written by hand, not captured.
 let wireSamples: [WireSample] = [
     WireSample(
         name: "llama.cpp stream: empty events for split UTF-8, ends with stop true and no [DONE]",

@@ -253,3 +253,21 @@ struct CancellationTests {
         #expect(await eventually(within: 2) { fake.abandonedResponses == 1 })
     }
 }
+
+@Suite("Connect timeout")
+struct ConnectTimeoutTests {
+    @Test("a listener whose accept queue is full never completes the handshake: timedOut(connect) (504)")
+    func connectTimeout() async throws {
+        let listener = try #require(FullListener())
+        defer { listener.close() }
+        var timeouts = quickTimeouts
+        timeouts.connect = .milliseconds(300)
+        let transport = try CurlTransport(logger: testLogger)
+        let backend = try Backend(
+            dialect: "llamacpp", url: "http://127.0.0.1:\(listener.port)", timeouts: timeouts, transport: transport,
+            logger: testLogger)
+        let outcome = await collect(backend.complete(CompletionRequest(prompt: "p", stream: true)))
+        #expect(outcome.error == .timedOut(phase: .connect, after: .milliseconds(300)))
+        #expect(outcome.error?.httpStatus == 504)
+    }
+}
