@@ -51,7 +51,7 @@ public struct CaptureRecord: Sendable, Equatable {
         self.parsed = parsed
     }
 
-    /// Reads one capture line; nil with the reason when the line is not a capture.
+    /// Reads one capture line, or says why it is not a capture.
     public static func parse(line: String) -> Result<CaptureRecord, CaptureLineError> {
         let value: JSONValue
         do {

@@ -49,19 +49,23 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     /// Stops the thread after failing every transfer in flight with `.cancelled`.
     func shutdown() {
-        inboxLock.withLock { stopping = true }
-        _ = curl_multi_wakeup(multi)
+        inboxLock.withLock {
+            guard !stopping else { return }
+            stopping = true
+            _ = curl_multi_wakeup(multi)
+        }
     }
 
+    /// Queues a command and wakes the loop. The wake-up happens under the lock, so it can never reach a
+    /// multi handle the loop has already cleaned up (the loop takes the lock before cleaning up).
     private func send(_ command: Command) {
         let accepted = inboxLock.withLock {
             if stopping { return false }
             inbox.append(command)
+            _ = curl_multi_wakeup(multi)
             return true
         }
-        if accepted {
-            _ = curl_multi_wakeup(multi)
-        } else if case .start(let transfer) = command {
+        if !accepted, case .start(let transfer) = command {
             transfer.sink.completed(failure: .cancelled)
         }
     }
@@ -105,7 +109,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
         for handle in idleHandles { curl_easy_cleanup(handle) }
         idleHandles.removeAll()
-        curl_multi_cleanup(multi)
+        _ = inboxLock.withLock { curl_multi_cleanup(multi) }
     }
 
     private func add(_ transfer: CurlTransfer) {
