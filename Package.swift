@@ -51,7 +51,7 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
-        .testTarget(name: "BackendsTests", dependencies: ["Backends", "FakeBackend", "JSON", "CCurl",
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "FakeBackend", "JSON",
                                                          .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
     ]
