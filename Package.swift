@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "CallTable", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .target(name: "Backends", dependencies: ["JSON", "CCurl", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: swiftSettings),
+        .target(name: "FakeBackend", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .target(name: "OpenAIAPI", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: swiftSettings),
@@ -46,6 +47,7 @@ let package = Package(
         .executableTarget(
             name: "toolgate",
             dependencies: ["JSON", "Jinja", "ChatTemplate", "ToolParsing", "CallTable", "Backends", "Gateway",
+                           "FakeBackend", "CCurl",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
@@ -53,5 +55,8 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "CallTableTests", dependencies: ["CallTable"], swiftSettings: swiftSettings),
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI", "JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "FakeBackend", "JSON",
+                                                         .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: swiftSettings),
     ]
 )

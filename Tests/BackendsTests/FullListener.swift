@@ -1,0 +1,43 @@
+import Glibc
+
+/// A loopback listener with a backlog of 0 that never accepts, its queue filled by idle connections:
+/// Linux then drops further SYNs, so a new connection hangs in the handshake (a connect timeout on
+/// loopback, without touching any other address).
+final class FullListener {
+    let port: Int
+    private var descriptors: [Int32] = []
+
+    init?() {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        descriptors.append(fd)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) }
+        }
+        guard bound == 0, listen(fd, 0) == 0 else { return nil }
+        var length = size
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        // Fill the accept queue (backlog 0 holds one connection; two to be sure), without waiting.
+        for _ in 0..<2 {
+            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            guard client >= 0 else { return nil }
+            descriptors.append(client)
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, size) }
+            }
+        }
+        usleep(50_000)
+    }
+
+    func close() {
+        for fd in descriptors { Glibc.close(fd) }
+        descriptors.removeAll()
+    }
+}
