@@ -22,9 +22,10 @@ public final class ShutdownSignals: @unchecked Sendable {
     private var waiters: [CheckedContinuation<Int32, Never>] = []
     private var sources: [any DispatchSourceSignal] = []
 
-    public init(signals: [Int32] = [SIGINT, SIGTERM]) {
+    /// Starts catching `signals` (default: SIGINT and SIGTERM).
+    public init(signals: [Int32]? = nil) {
         let queue = DispatchQueue(label: "toolgate.shutdown-signals")
-        for number in signals {
+        for number in signals ?? [SIGINT, SIGTERM] {
             // Ignored at the process level, delivered to the dispatch source instead.
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
