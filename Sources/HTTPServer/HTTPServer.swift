@@ -29,6 +29,12 @@ public final class HTTPServer: @unchecked Sendable {
         public var activeRequests: Int
         /// Streaming responses not finished (their closure still runs, or their bytes are still being sent).
         public var openStreams: Int
+
+        public init(openConnections: Int = 0, activeRequests: Int = 0, openStreams: Int = 0) {
+            self.openConnections = openConnections
+            self.activeRequests = activeRequests
+            self.openStreams = openStreams
+        }
     }
 
     private enum State {
