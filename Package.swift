@@ -44,6 +44,7 @@ let package = Package(
         .executableTarget(
             name: "toolgate",
             dependencies: ["JSON", "Jinja", "ChatTemplate", "ToolParsing", "CallTable", "Backends", "Gateway",
+                           "HTTPServer", "CMicroHTTPD",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),

@@ -45,6 +45,11 @@ static inline struct MHD_OptionItem cmhd_option_size(enum MHD_OPTION option, siz
     return item;
 }
 
+static inline struct MHD_OptionItem cmhd_option_pointer(enum MHD_OPTION option, void *pointer) {
+    struct MHD_OptionItem item = { option, 0, pointer };
+    return item;
+}
+
 static inline struct MHD_OptionItem cmhd_option_listen_socket(int fd) {
     struct MHD_OptionItem item = { MHD_OPTION_LISTEN_SOCKET, (intptr_t)fd, NULL };
     return item;
@@ -83,6 +88,12 @@ static inline const struct sockaddr *cmhd_connection_client_address(struct MHD_C
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     return info == NULL ? NULL : info->client_addr;
+}
+
+/* MHD_get_daemon_info is variadic. */
+static inline uint16_t cmhd_daemon_port(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info == NULL ? 0 : info->port;
 }
 
 /* Formats one MHD log message (printf format + va_list) into `buffer`; returns the length written. */
