@@ -65,7 +65,16 @@ final class Exchange: @unchecked Sendable {
         self.target = target
         self.connection = connection
         self.arrivedWhileDraining = arrivedWhileDraining
+        #if DEBUG
+        core.liveExchanges.add(1)
+        #endif
     }
+
+    #if DEBUG
+    deinit {
+        core.liveExchanges.add(-1)
+    }
+    #endif
 
     func makeRequest() -> HTTPRequest {
         HTTPRequest(id: id, method: method, target: target, version: version, headers: headers, body: body,

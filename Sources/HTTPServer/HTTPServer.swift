@@ -66,6 +66,11 @@ public final class HTTPServer: @unchecked Sendable {
 
     public var stats: Stats { core.stats }
 
+    #if DEBUG
+    /// Per-request objects still allocated (debug builds): 0 once idle means no retain was left unbalanced.
+    var liveExchangeCount: Int { core.liveExchanges.value }
+    #endif
+
     /// Binds the address and starts the polling threads; returns once the server accepts connections.
     public func start() throws(HTTPServerError) {
         try lock.withLock { () throws(HTTPServerError) in

@@ -24,3 +24,17 @@ final class Lock: @unchecked Sendable {
         return try body()
     }
 }
+
+/// A counter safe to bump from any thread.
+final class Counter: @unchecked Sendable {
+    private let lock = Lock()
+    private var count = 0
+
+    func add(_ delta: Int) {
+        lock.withLock { count += delta }
+    }
+
+    var value: Int {
+        lock.withLock { count }
+    }
+}

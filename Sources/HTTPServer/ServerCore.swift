@@ -9,6 +9,11 @@ final class ServerCore: @unchecked Sendable {
     /// Set once in `HTTPServer.start` before the daemon starts; read-only afterwards.
     var watcher: DisconnectWatcher?
 
+    #if DEBUG
+    /// Exchange objects allocated and not yet freed: tests check that every retain was balanced.
+    let liveExchanges = Counter()
+    #endif
+
     private let lock = Lock()
     private var exchanges: [UInt64: Exchange] = [:]
     private var lastID: UInt64 = 0

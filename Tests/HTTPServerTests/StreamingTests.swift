@@ -1,5 +1,5 @@
 import Dispatch
-import HTTPServer
+@testable import HTTPServer
 import Testing
 
 @Suite("HTTP server: streamed responses")
@@ -162,6 +162,54 @@ struct StreamingTests {
             let client = try TestClient(port: server.port)
             try client.request("GET", "/")
             #expect(try await client.readResponse().text == (0..<50).map { "data: \($0)\n\n" }.joined())
+        }
+    }
+}
+
+@Suite("HTTP server: per-request memory")
+struct ReleaseTests {
+    @Test("frees every per-request object after whole, streamed, refused, aborted and timed-out requests")
+    func everyExchangeIsFreed() async throws {
+        try await withServer(configure: {
+            $0.maxRequestBodyBytes = 10
+            $0.connectionTimeout = .seconds(1)
+        }, handler: { request in
+            switch request.path {
+            case "/stream":
+                return HTTPResponse(body: .stream { writer in
+                    writer.write("data: x\n\n")
+                    while !Task.isCancelled, request.query == "forever" {
+                        try? await Task.sleep(for: .milliseconds(5))
+                    }
+                })
+            case "/wait":
+                while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+                return .text("late")
+            default:
+                return .text("ok")
+            }
+        }) { server in
+            let client = try TestClient(port: server.port)
+            try client.request("GET", "/")
+            _ = try await client.readResponse()
+            try client.request("GET", "/stream")
+            _ = try await client.readResponse()
+            try client.request("POST", "/", body: Array(repeating: 1, count: 50))
+            #expect(try await client.readResponse().status == 413)
+            let aborted = try TestClient(port: server.port)
+            try aborted.request("GET", "/stream?forever")
+            _ = try await aborted.readHead()
+            aborted.close()
+            let waiting = try TestClient(port: server.port)
+            try waiting.request("GET", "/wait")
+            try? await Task.sleep(for: .milliseconds(50))
+            waiting.close()
+            let stalled = try TestClient(port: server.port)
+            try stalled.send("GET / HTTP/1.1\r\nHost: x\r\n")
+            #expect(await stalled.waitForClose(within: .seconds(5)))
+            client.close()
+            #expect(await eventually { server.stats == HTTPServer.Stats() })
+            #expect(await eventually { server.liveExchangeCount == 0 })
         }
     }
 }

@@ -10,7 +10,7 @@ final class MHDBaselineServer {
     private let body: UnsafeMutableRawBufferPointer
     let port: Int
 
-    init?(threads: Int, body: [UInt8], contentType: String) {
+    init?(threads: Int, body: [UInt8], contentType: String, port: Int = 0) {
         let bodyCopy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(body.count, 1), alignment: 1)
         bodyCopy.copyBytes(from: body)
         guard let response = MHD_create_response_from_buffer(body.count, bodyCopy.baseAddress, .RESPMEM_PERSISTENT)
@@ -22,6 +22,7 @@ final class MHDBaselineServer {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(clamping: port).bigEndian
         let daemon = withUnsafeMutablePointer(to: &address) { addressPointer -> OpaquePointer? in
             var options = [cmhd_option_pointer(.SOCK_ADDR, UnsafeMutableRawPointer(addressPointer))]
             if threads > 1 {

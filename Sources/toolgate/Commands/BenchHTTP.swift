@@ -30,6 +30,10 @@ struct BenchHTTP: AsyncParsableCommand {
     @Option(help: "libmicrohttpd polling threads (default: the active cores).")
     var threads: Int?
 
+    @Option(help: ArgumentHelp("Serve the bench handlers on this port (and the floor on the next one) until SIGINT or "
+                               + "SIGTERM, for an external load generator such as wrk.", valueName: "port"))
+    var serve: Int?
+
     @Flag(help: "Measure only the server at the loaded concurrency (for profiling).")
     var serverOnly = false
 
@@ -37,6 +41,9 @@ struct BenchHTTP: AsyncParsableCommand {
     static let event = Array(#"data: {"choices":[{"index":0,"delta":{"content":" token"}}]}"#.utf8 + [10, 10])
 
     func run() async throws {
+        if let serve {
+            return try await serveUntilSignalled(port: serve)
+        }
         let rssAtStart = residentKilobytes()
         var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, logger: Self.silentLogger)
         if let threads { configuration.threadCount = threads }
@@ -44,6 +51,7 @@ struct BenchHTTP: AsyncParsableCommand {
         try server.start()
         try? await Task.sleep(for: .milliseconds(200))
         let rssIdle = residentKilobytes()
+        let rssIdleConnections = await holdIdleConnections(server: server)
         let threads = server.configuration.threadCount
         guard let baseline = MHDBaselineServer(threads: threads, body: Self.body, contentType: "application/json")
         else { throw ValidationError("could not start the libmicrohttpd baseline") }
@@ -83,12 +91,29 @@ struct BenchHTTP: AsyncParsableCommand {
         }
 
         try await streamFigures(server: server)
+        let rssAfterStreams = residentKilobytes()
 
-        let rssIdleConnections = await holdIdleConnections(server: server)
-        print("resident memory (VmRSS, whole process): at start \(rssAtStart / 1024) MB, server idle " +
-              "\(rssIdle / 1024) MB, after load \(rssUnderLoad / 1024) MB, with \(idleConnections) idle " +
-              "connections \(rssIdleConnections / 1024) MB")
+        print("resident memory (VmRSS, whole process, MB): at start \(rssAtStart / 1024), server idle " +
+              "\(rssIdle / 1024), with \(idleConnections) idle connections \(rssIdleConnections / 1024), " +
+              "after request load \(rssUnderLoad / 1024), after the SSE figures \(rssAfterStreams / 1024)")
         await server.shutdown(gracePeriod: .seconds(1))
+    }
+
+    private func serveUntilSignalled(port: Int) async throws {
+        let signals = ShutdownSignals()
+        var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: port, logger: Self.silentLogger)
+        if let threads { configuration.threadCount = threads }
+        let server = HTTPServer(configuration: configuration, handler: Self.handle)
+        try server.start()
+        guard let floor = MHDBaselineServer(threads: configuration.threadCount, body: Self.body,
+                                            contentType: "application/json", port: port + 1)
+        else { throw ValidationError("could not start the libmicrohttpd baseline on port \(port + 1)") }
+        print("HTTPServer on 127.0.0.1:\(server.port), libmicrohttpd floor on 127.0.0.1:\(floor.port); " +
+              "VmRSS \(residentKilobytes() / 1024) MB; Ctrl-C stops")
+        let signal = await signals.next()
+        print("signal \(signal): VmRSS \(residentKilobytes() / 1024) MB; shutting down")
+        await server.shutdown(gracePeriod: .seconds(5))
+        floor.stop()
     }
 
     private func streamFigures(server: HTTPServer) async throws {
