@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <errno.h>
+#include <signal.h>
+#include <unistd.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
@@ -101,6 +105,29 @@ static inline size_t cmhd_format_message(char *buffer, size_t capacity, const ch
     int written = vsnprintf(buffer, capacity, format, arguments);
     if (written < 0) return 0;
     return (size_t)written < capacity ? (size_t)written : capacity - 1;
+}
+
+/* Shutdown signals through a self-pipe: the handler only write(2)s the signal number, which is async-signal-safe,
+   and sigaction takes effect before it returns (a DispatchSource registers later, so an early signal was lost). */
+static int cmhd_signal_pipe_write_fd = -1;
+
+static inline void cmhd_signal_to_pipe(int signal_number) {
+    int saved_errno = errno;
+    unsigned char byte = (unsigned char)signal_number;
+    ssize_t written = write(cmhd_signal_pipe_write_fd, &byte, 1);
+    (void)written;
+    errno = saved_errno;
+}
+
+/* Routes `signal_number` to `write_fd` (one byte per signal); 0, or -1 with errno. */
+static inline int cmhd_catch_signal(int signal_number, int write_fd) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    cmhd_signal_pipe_write_fd = write_fd;
+    action.sa_handler = cmhd_signal_to_pipe;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    return sigaction(signal_number, &action, NULL);
 }
 
 /* The disconnect watcher's epoll set; struct epoll_event is packed on x86-64, so Swift does not build it.

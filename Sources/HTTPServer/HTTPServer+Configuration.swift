@@ -11,7 +11,8 @@ extension HTTPServer {
         /// libmicrohttpd polling threads (epoll, one thread owns each connection); default: the active cores.
         /// Handlers do not run on them, so this needs no headroom for slow handlers.
         public var threadCount: Int
-        /// Connections open at once; beyond it new connections are refused. Bounded by `ulimit -n` too.
+        /// Connections open at once; further ones wait in the listen backlog until one closes. Keep it under
+        /// `ulimit -n`.
         public var connectionLimit: Int
         /// A connection that sends or receives nothing for this long is closed: idle keep-alive connections and
         /// clients that stall mid-request (slowloris) alike. Time spent waiting on the handler or on a quiet

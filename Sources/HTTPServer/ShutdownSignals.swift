@@ -1,3 +1,4 @@
+import CMicroHTTPD
 import Dispatch
 import Glibc
 
@@ -15,28 +16,35 @@ import Glibc
 /// ```
 ///
 /// A second signal ends the process at once with status 128 + signal number: the usual way out when a drain
-/// hangs.
+/// hangs. One instance per process: the signals' handlers are process-wide.
 public final class ShutdownSignals: @unchecked Sendable {
     private let lock = Lock()
     private var received: Int32?
     private var waiters: [CheckedContinuation<Int32, Never>] = []
-    private var sources: [any DispatchSourceSignal] = []
+    private var source: (any DispatchSourceRead)?
 
-    /// Starts catching `signals` (default: SIGINT and SIGTERM).
+    /// Starts catching `signals` (default: SIGINT and SIGTERM). The handlers are in place when this returns.
     public init(signals: [Int32]? = nil) {
-        let queue = DispatchQueue(label: "toolgate.shutdown-signals")
-        for number in signals ?? [SIGINT, SIGTERM] {
-            // Ignored at the process level, delivered to the dispatch source instead.
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [weak self] in self?.deliver(number) }
-            source.resume()
-            sources.append(source)
+        var descriptors: [Int32] = [-1, -1]
+        guard pipe(&descriptors) == 0 else { return }
+        let (readEnd, writeEnd) = (descriptors[0], descriptors[1])
+        for descriptor in descriptors {
+            _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         }
-    }
-
-    deinit {
-        for source in sources { source.cancel() }
+        let source = DispatchSource.makeReadSource(fileDescriptor: readEnd,
+                                                   queue: DispatchQueue(label: "toolgate.shutdown-signals"))
+        source.setEventHandler { [weak self] in
+            var bytes = [UInt8](repeating: 0, count: 16)
+            let count = read(readEnd, &bytes, bytes.count)
+            guard count > 0 else { return }
+            for byte in bytes[..<count] { self?.deliver(Int32(byte)) }
+        }
+        source.resume()
+        self.source = source
+        for number in signals ?? [SIGINT, SIGTERM] {
+            _ = cmhd_catch_signal(number, writeEnd)
+        }
     }
 
     /// Waits for the first signal and returns its number (at once if one already arrived).
