@@ -74,3 +74,25 @@ struct ProtocolTests {
         #expect(await signals.next() == SIGUSR2)
     }
 }
+
+@Suite("HTTP server: stream head")
+struct StreamHeadTests {
+    @Test("sends a stream's status and headers before its first write")
+    func headBeforeFirstWrite() async throws {
+        let headSeen = Flag()
+        try await withServer(handler: { _ in
+            HTTPResponse(headers: ["Content-Type": "text/event-stream"], body: .stream { writer in
+                // A backend still thinking: the client must already have the head.
+                guard await headSeen.wait(within: .seconds(10)) else { return }
+                writer.write("data: late\n\n")
+            })
+        }) { server in
+            let client = try TestClient(port: server.port)
+            try client.request("GET", "/")
+            let head = try await client.readHead()
+            #expect(head.status == 200)
+            headSeen.raise()
+            #expect(try await client.readChunk().map { String(decoding: $0, as: UTF8.self) } == "data: late\n\n")
+        }
+    }
+}
