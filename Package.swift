@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "toolgate",
             dependencies: ["JSON", "Jinja", "ChatTemplate", "ToolParsing", "CallTable", "Backends", "Gateway",
-                           "FakeBackend", "CCurl",
+                           "FakeBackend", "CCurl", "HTTPServer", "CMicroHTTPD",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
@@ -57,6 +57,8 @@ let package = Package(
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI", "JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "FakeBackend", "JSON",
                                                          .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,66 @@
+import Glibc
+public import Logging
+
+extension HTTPServer {
+    /// How the server listens and what it accepts. Every limit has a default fit for an LLM gateway.
+    public struct Configuration: Sendable {
+        /// A numeric IPv4/IPv6 address or a host name (`127.0.0.1`, `0.0.0.0`, `::`, `localhost`).
+        public var host: String
+        /// The TCP port; 0 picks a free one (read `HTTPServer.port` after `start`).
+        public var port: Int
+        /// libmicrohttpd polling threads (epoll, one thread owns each connection); default: the active cores.
+        /// Handlers do not run on them, so this needs no headroom for slow handlers.
+        public var threadCount: Int
+        /// Connections open at once; further ones wait in the listen backlog until one closes. Keep it under
+        /// `ulimit -n`.
+        public var connectionLimit: Int
+        /// A connection that sends or receives nothing for this long is closed: idle keep-alive connections and
+        /// clients that stall mid-request (slowloris) alike. Time spent waiting on the handler or on a quiet
+        /// stream does not count. Whole seconds (rounded up); `.zero` disables it.
+        public var connectionTimeout: Duration
+        /// Longest request body buffered; a longer one gets `errorResponse(.requestBodyTooLarge)` (413).
+        public var maxRequestBodyBytes: Int
+        /// Approximate limit on the request line and header fields; beyond it libmicrohttpd answers 431.
+        /// It sizes the per-connection memory pool (this + 16 KiB), which also holds the outgoing buffer.
+        public var maxHeaderBytes: Int
+        /// Pending connections the kernel queues before `accept`.
+        public var listenBacklog: Int
+        /// The response the server sends for a failure it answers itself (413, 503). Runs on a libmicrohttpd
+        /// thread: keep it quick. A `.stream` body is sent empty.
+        public var errorResponse: @Sendable (HTTPServerFailure) -> HTTPResponse
+        /// Server lifecycle at info, libmicrohttpd's own messages at debug. The server logs no line per request.
+        public var logger: Logger
+
+        public init(host: String = "127.0.0.1", port: Int = 8080, logger: Logger) {
+            self.host = host
+            self.port = port
+            self.threadCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+            self.connectionLimit = 1024
+            self.connectionTimeout = .seconds(60)
+            self.maxRequestBodyBytes = 16 << 20
+            self.maxHeaderBytes = 16 << 10
+            self.listenBacklog = 512
+            self.errorResponse = { $0.defaultResponse }
+            self.logger = logger
+        }
+
+        /// The first out-of-range value, as a sentence; nil when all are usable.
+        func problem() -> String? {
+            if !(0...65535).contains(port) { return "port \(port) is outside 0...65535" }
+            if !(1...256).contains(threadCount) { return "threadCount \(threadCount) is outside 1...256" }
+            if connectionLimit < 1 { return "connectionLimit must be at least 1" }
+            if connectionTimeout < .zero { return "connectionTimeout must not be negative" }
+            if maxRequestBodyBytes < 0 { return "maxRequestBodyBytes must not be negative" }
+            if maxHeaderBytes < 1024 { return "maxHeaderBytes must be at least 1024" }
+            if listenBacklog < 1 { return "listenBacklog must be at least 1" }
+            return nil
+        }
+
+        /// `connectionTimeout` in whole seconds, rounded up, as MHD takes it.
+        var connectionTimeoutSeconds: UInt32 {
+            let (seconds, attoseconds) = connectionTimeout.components
+            let rounded = seconds + (attoseconds > 0 ? 1 : 0)
+            return UInt32(clamping: rounded)
+        }
+    }
+}
