@@ -28,6 +28,7 @@ final class Exchange: @unchecked Sendable {
     let arrivedWhileDraining: Bool
 
     // Head and body: the MHD thread only, until dispatch.
+    let arrival = ContinuousClock.now
     var phase = Phase.awaitingHeaders
     var method = ""
     var version = ""

@@ -18,6 +18,10 @@ extension HTTPServer {
         /// clients that stall mid-request (slowloris) alike. Time spent waiting on the handler or on a quiet
         /// stream does not count. Whole seconds (rounded up); `.zero` disables it.
         public var connectionTimeout: Duration
+        /// Longest time from the request line to the end of the body: a client that trickles its body (each byte
+        /// inside `connectionTimeout`, so the idle timeout never fires) is disconnected when it runs out. Time in
+        /// the handler or on the response does not count. `.zero` disables it.
+        public var requestTimeout: Duration
         /// Longest request body buffered; a longer one gets `errorResponse(.requestBodyTooLarge)` (413).
         public var maxRequestBodyBytes: Int
         /// Approximate limit on the request line and header fields; beyond it libmicrohttpd answers 431.
@@ -37,6 +41,7 @@ extension HTTPServer {
             self.threadCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
             self.connectionLimit = 1024
             self.connectionTimeout = .seconds(60)
+            self.requestTimeout = .seconds(120)
             self.maxRequestBodyBytes = 16 << 20
             self.maxHeaderBytes = 16 << 10
             self.listenBacklog = 512
@@ -50,6 +55,7 @@ extension HTTPServer {
             if !(1...256).contains(threadCount) { return "threadCount \(threadCount) is outside 1...256" }
             if connectionLimit < 1 { return "connectionLimit must be at least 1" }
             if connectionTimeout < .zero { return "connectionTimeout must not be negative" }
+            if requestTimeout < .zero { return "requestTimeout must not be negative" }
             if maxRequestBodyBytes < 0 { return "maxRequestBodyBytes must not be negative" }
             if maxHeaderBytes < 1024 { return "maxHeaderBytes must be at least 1024" }
             if listenBacklog < 1 { return "listenBacklog must be at least 1" }

@@ -35,6 +35,12 @@ extension ServerCore {
             if let uploadDataSize, uploadDataSize.pointee > 0 {
                 let size = uploadDataSize.pointee
                 uploadDataSize.pointee = 0
+                let timeout = configuration.requestTimeout
+                if timeout > .zero, ContinuousClock.now - exchange.arrival > timeout {
+                    logger.debug("request body too slow; closing the connection",
+                                 metadata: ["request_id": "\(exchange.id)"])
+                    return .NO
+                }
                 return receive(exchange, UnsafeRawBufferPointer(start: uploadData, count: size))
             }
             if exchange.bodyTooLarge {

@@ -61,11 +61,14 @@ struct LifecycleTests {
 
     static let malformedCases = [
         MalformedRequest(name: "not HTTP", bytes: "HELLO\r\n\r\n"),
-        MalformedRequest(name: "bad Content-Length", bytes: "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n"),
-        MalformedRequest(name: "header line without colon", bytes: "GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n"),
+        MalformedRequest(name: "bad Content-Length",
+                         bytes: "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n"),
+        MalformedRequest(name: "header line without colon",
+                         bytes: "GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n"),
         MalformedRequest(name: "unknown HTTP version", bytes: "GET / HTTP/9.9\r\nHost: x\r\n\r\n"),
         MalformedRequest(name: "bad chunk size",
-                         bytes: "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n"),
+                         bytes: "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             + "ZZ\r\nabc\r\n0\r\n\r\n"),
         MalformedRequest(name: "40 KB header field",
                          bytes: "GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 40000))\r\n\r\n"),
         MalformedRequest(name: "binary garbage", bytes: "\u{0}\u{1}\u{2}\r\n\r\n"),
@@ -235,5 +238,30 @@ struct LifecycleTests {
         release.raise()
         #expect(try await slow.readResponse().text == "served /slow")
         await shutdown.value
+    }
+}
+
+@Suite("HTTP server: request deadline")
+struct RequestDeadlineTests {
+    @Test("disconnects a client that trickles its body past the request timeout")
+    func tricklingBody() async throws {
+        let called = Flag()
+        try await withServer(configure: {
+            $0.requestTimeout = .milliseconds(300)
+            $0.connectionTimeout = .seconds(5)
+        }, handler: { _ in
+            called.raise()
+            return .text("never")
+        }) { server in
+            let client = try TestClient(port: server.port)
+            try client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+            var closed = false
+            for _ in 0..<40 where !closed {
+                try? client.send("x")
+                closed = await client.waitForClose(within: .milliseconds(100))
+            }
+            #expect(closed)
+            #expect(!called.isRaised)
+        }
     }
 }

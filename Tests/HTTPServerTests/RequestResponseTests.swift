@@ -128,7 +128,8 @@ struct RequestResponseTests {
             let response = try await client.readResponse()
             #expect(response.status == 413)
             #expect(response.text == "request body is larger than 100 bytes\n")
-            try client.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n50\r\n\(chunk)\r\n0\r\n\r\n")
+            try client.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "50\r\n\(chunk)\r\n0\r\n\r\n")
             #expect(try await client.readResponse().text == "got 80")
         }
     }
