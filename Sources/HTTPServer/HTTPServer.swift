@@ -10,14 +10,32 @@ import Logging
 /// while its handler runs cancels the handler's task (and a stream's `ResponseStreamWriter`) promptly.
 ///
 /// ```swift
+/// let signals = ShutdownSignals()
 /// let server = HTTPServer(configuration: .init(port: 8080, logger: logger)) { request in
-///     HTTPResponse(status: 200, headers: ["Content-Type": "text/plain"], body: .bytes(Array("hi\n".utf8)))
+///     switch (request.method, request.path) {
+///     case ("GET", "/health"):
+///         return HTTPResponse(headers: ["Content-Type": "text/plain"], body: .bytes(Array("ok\n".utf8)))
+///     case ("POST", "/v1/stream"):
+///         return HTTPResponse(headers: ["Content-Type": "text/event-stream"], body: .stream { writer in
+///             writer.onCancel { backendTransfer.abort() }       // the client went away
+///             for await event in backendEvents {
+///                 guard writer.write(event) else { break }      // false: nobody will read it
+///             }
+///         })                                                    // returning ends the chunked body
+///     default:
+///         return HTTPResponse(status: 404)
+///     }
 /// }
 /// try server.start()
+/// _ = await signals.next()
 /// await server.shutdown(gracePeriod: .seconds(10))
 /// ```
+///
+/// Call `shutdown` before letting go of the server: until then its polling threads keep it alive.
 public final class HTTPServer: @unchecked Sendable {
-    /// Answers one request. Runs on the Swift concurrency pool; cancelled when the client disconnects first.
+    /// Answers one complete request (body included). Runs on the Swift concurrency pool, never on a polling
+    /// thread; its task is cancelled when the client disconnects before the response is sent, or when the
+    /// shutdown grace period ends.
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
 
     /// Gauges for `/metrics`.
