@@ -182,14 +182,20 @@ final class Exchange: @unchecked Sendable {
 
     // MARK: Handler task
 
-    /// Hands the response to the MHD thread. False when nobody will send it (client gone, or already answered).
+    /// Hands the response to the MHD thread. False when nobody will send it (client gone, or already answered);
+    /// a stream is then marked cancelled and ended.
     func deliver(_ response: HTTPResponse) -> Bool {
         lock.withLock {
             guard case .stream = response.body else {
                 producerDone = true
                 return accept(response)
             }
-            guard accept(response) else { return false }
+            guard accept(response) else {
+                // The closure still runs (the application may hold resources for it); it finds itself cancelled.
+                streamEnded = true
+                if cancellation == nil { cancellation = closing ? .shutdown : .clientGone }
+                return false
+            }
             isStream = true
             return true
         }

@@ -213,3 +213,26 @@ struct ReleaseTests {
         }
     }
 }
+
+@Suite("HTTP server: stream closure contract")
+struct StreamClosureTests {
+    @Test("runs the stream closure, already cancelled, when the client left before the handler returned")
+    func closureRunsAfterEarlyDisconnect() async throws {
+        let handlerStarted = Flag()
+        let closureRan = Flag()
+        try await withServer(handler: { _ in
+            handlerStarted.raise()
+            await sleepIgnoringCancellation(seconds: 0.3)
+            return HTTPResponse(body: .stream { writer in
+                if writer.isCancelled, !writer.write("data: x\n\n") { closureRan.raise() }
+            })
+        }) { server in
+            let client = try TestClient(port: server.port)
+            try client.request("GET", "/")
+            #expect(await handlerStarted.wait())
+            client.close()
+            #expect(await closureRan.wait())
+            #expect(await eventually { server.stats == HTTPServer.Stats() && server.liveExchangeCount == 0 })
+        }
+    }
+}
