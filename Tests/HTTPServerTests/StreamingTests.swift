@@ -1,5 +1,5 @@
 import Dispatch
-@testable import HTTPServer
+import HTTPServer
 import Testing
 
 @Suite("HTTP server: streamed responses")
@@ -209,7 +209,7 @@ struct ReleaseTests {
             #expect(await stalled.waitForClose(within: .seconds(5)))
             client.close()
             #expect(await eventually { server.stats == HTTPServer.Stats() })
-            #expect(await eventually { server.liveExchangeCount == 0 })
+            #expect(await eventually { liveExchanges(server) == 0 })
         }
     }
 }
@@ -232,7 +232,7 @@ struct StreamClosureTests {
             #expect(await handlerStarted.wait())
             client.close()
             #expect(await closureRan.wait())
-            #expect(await eventually { server.stats == HTTPServer.Stats() && server.liveExchangeCount == 0 })
+            #expect(await eventually { server.stats == HTTPServer.Stats() && liveExchanges(server) == 0 })
         }
     }
 }

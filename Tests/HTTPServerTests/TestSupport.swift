@@ -1,6 +1,10 @@
 import Dispatch
 import Glibc
+#if DEBUG
+@testable import HTTPServer
+#else
 import HTTPServer
+#endif
 import Logging
 
 /// A started server on an ephemeral loopback port; shut down when `body` ends, even when it throws.
@@ -79,4 +83,13 @@ func sleepIgnoringCancellation(seconds: Double) async {
     await withUnsafeContinuation { continuation in
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { continuation.resume() }
     }
+}
+
+/// Per-request objects still allocated; debug builds count them, release builds report 0.
+func liveExchanges(_ server: HTTPServer) -> Int {
+    #if DEBUG
+    server.liveExchangeCount
+    #else
+    0
+    #endif
 }
