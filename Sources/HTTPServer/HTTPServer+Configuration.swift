@@ -24,8 +24,9 @@ extension HTTPServer {
         public var requestTimeout: Duration
         /// Longest request body buffered; a longer one gets `errorResponse(.requestBodyTooLarge)` (413).
         public var maxRequestBodyBytes: Int
-        /// Approximate limit on the request line and header fields; beyond it libmicrohttpd answers 431.
-        /// It sizes the per-connection memory pool (this + 16 KiB), which also holds the outgoing buffer.
+        /// Longest request line and header fields together; beyond it the answer is
+        /// `errorResponse(.headerFieldsTooLarge)` (431). It also sizes libmicrohttpd's per-connection memory pool
+        /// (this + 8 KiB, cleared after every request): bigger costs memory and time.
         public var maxHeaderBytes: Int
         /// Pending connections the kernel queues before `accept`.
         public var listenBacklog: Int
@@ -43,7 +44,7 @@ extension HTTPServer {
             self.connectionTimeout = .seconds(60)
             self.requestTimeout = .seconds(120)
             self.maxRequestBodyBytes = 16 << 20
-            self.maxHeaderBytes = 16 << 10
+            self.maxHeaderBytes = 8 << 10
             self.listenBacklog = 512
             self.errorResponse = { $0.defaultResponse }
             self.logger = logger

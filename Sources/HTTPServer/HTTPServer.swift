@@ -122,7 +122,7 @@ public final class HTTPServer: @unchecked Sendable {
             cmhd_option_listen_socket(socket.descriptor),
             cmhd_option_uint(.CONNECTION_LIMIT, UInt32(configuration.connectionLimit)),
             cmhd_option_uint(.CONNECTION_TIMEOUT, configuration.connectionTimeoutSeconds),
-            cmhd_option_size(.CONNECTION_MEMORY_LIMIT, configuration.maxHeaderBytes + (16 << 10)),
+            cmhd_option_size(.CONNECTION_MEMORY_LIMIT, configuration.maxHeaderBytes + (8 << 10)),
             cmhd_option_uri_log(mhdBeginRequest, context),
             cmhd_option_notify_completed(mhdEndRequest, context),
             cmhd_option_notify_connection(mhdConnectionEvent, context),

@@ -19,6 +19,10 @@ extension ServerCore {
                 _ = MHD_get_connection_values_n(connection, .HEADER_KIND, mhdCollectHeader, headers)
             }
             exchange.remoteAddress = SocketAddress.describe(cmhd_connection_client_address(connection))
+            guard cmhd_connection_header_size(connection) <= configuration.maxHeaderBytes else {
+                return refuse(exchange, .headerFieldsTooLarge(limit: configuration.maxHeaderBytes),
+                              connection: connection)
+            }
             if let announced = exchange.headers["Content-Length"] {
                 // MHD has validated the number; one too large for UInt64 was refused with 400 already.
                 let length = UInt64(announced) ?? .max

@@ -96,3 +96,23 @@ struct StreamHeadTests {
         }
     }
 }
+
+@Suite("HTTP server: header size limit")
+struct HeaderLimitTests {
+    @Test("accepts header fields within maxHeaderBytes and answers 431 beyond it, through the hook when it can",
+          arguments: [(2000, 200, "2000"), (7000, 200, "7000"), (9000, 431, "custom 431"), (30000, 431, nil)])
+    func headerLimit(size: Int, status: Int, body: String?) async throws {
+        try await withServer(configure: {
+            $0.maxHeaderBytes = 8192
+            $0.errorResponse = { .text("custom \($0.status)", status: $0.status) }
+        }, handler: { request in
+            .text("\(request.headers["X-Filler"]?.count ?? 0)")
+        }) { server in
+            let client = try TestClient(port: server.port)
+            try client.request("GET", "/", headers: [("X-Filler", String(repeating: "f", count: size))])
+            let response = try await client.readResponse()
+            #expect(response.status == status)
+            if let body { #expect(response.text == body) }
+        }
+    }
+}
