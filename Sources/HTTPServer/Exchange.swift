@@ -84,15 +84,39 @@ final class Exchange: @unchecked Sendable {
 
     // MARK: MHD thread
 
-    /// Suspends the connection and marks the handler as running. False when the server is closing (the caller
-    /// answers 503 instead). Called before the task exists, under the lock the task takes to resume.
-    func suspendForHandler(connection: OpaquePointer) -> Bool {
+    /// Marks the handler as running; false when the server is closing (the caller answers 503 instead).
+    func beginHandler() -> Bool {
         lock.withLock {
             guard !closing else { return false }
-            suspended = true
             taskRunning = true
-            MHD_suspend_connection(connection)
             return true
+        }
+    }
+
+    enum StartOutcome {
+        /// The handler already answered: queue it now. `producing`: a stream whose closure still runs.
+        case respond(HTTPResponse, producing: Bool)
+        case refuse(HTTPServerFailure)
+        /// Suspended until the handler delivers.
+        case suspended
+    }
+
+    /// Right after the handler task started: takes what it already delivered, or suspends the connection until it
+    /// does. Runs under the lock `deliver` takes, so whichever comes second sees the other (no lost wake-up).
+    func afterHandlerStarted(connection: OpaquePointer) -> StartOutcome {
+        lock.withLock {
+            if let response = pendingResponse {
+                pendingResponse = nil
+                answered = true
+                return .respond(response, producing: !producerDone)
+            }
+            if closing {
+                answered = true
+                return .refuse(.shuttingDown)
+            }
+            suspended = true
+            MHD_suspend_connection(connection)
+            return .suspended
         }
     }
 

@@ -30,6 +30,12 @@ extension HTTPServer {
         public var maxHeaderBytes: Int
         /// Pending connections the kernel queues before `accept`.
         public var listenBacklog: Int
+        /// Runs each handler on the polling thread until its first suspension (`Task.immediateDetached`) instead of
+        /// handing it to the concurrency pool first. That saves a thread handoff per request, and a response
+        /// computed without suspending goes out with no handoff at all; but the handler's synchronous part then
+        /// runs on the thread that also serves other connections. Turn it on only for handlers that do little
+        /// before they first await (or that hop off themselves). Default off.
+        public var startsHandlersOnPollingThread: Bool
         /// The response the server sends for a failure it answers itself (413, 503). Runs on a libmicrohttpd
         /// thread: keep it quick. A `.stream` body is sent empty.
         public var errorResponse: @Sendable (HTTPServerFailure) -> HTTPResponse
@@ -46,6 +52,7 @@ extension HTTPServer {
             self.maxRequestBodyBytes = 16 << 20
             self.maxHeaderBytes = 8 << 10
             self.listenBacklog = 512
+            self.startsHandlersOnPollingThread = false
             self.errorResponse = { $0.defaultResponse }
             self.logger = logger
         }

@@ -136,10 +136,11 @@ struct LifecycleTests {
         }
     }
 
-    @Test("shutdown lets an in-flight stream finish, then stops accepting and returns")
-    func shutdownWaitsForStream() async throws {
+    @Test("shutdown lets an in-flight stream finish, then stops accepting and returns", arguments: [false, true])
+    func shutdownWaitsForStream(inline: Bool) async throws {
         let streaming = Flag()
         var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, logger: quietLogger)
+        configuration.startsHandlersOnPollingThread = inline
         configuration.threadCount = 2
         let server = HTTPServer(configuration: configuration) { _ in
             HTTPResponse(headers: ["Content-Type": "text/event-stream"], body: .stream { writer in
@@ -163,11 +164,14 @@ struct LifecycleTests {
         #expect(server.stats == HTTPServer.Stats())
     }
 
-    @Test("shutdown cuts a stream that outlives the grace period with a clean end of the chunked body")
-    func shutdownCutsStream() async throws {
+    @Test("shutdown cuts a stream that outlives the grace period with a clean end of the chunked body",
+          arguments: [false, true])
+    func shutdownCutsStream(inline: Bool) async throws {
         let streaming = Flag()
         let sawCancellation = Flag()
-        let server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, logger: quietLogger)) { _ in
+        var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, logger: quietLogger)
+        configuration.startsHandlersOnPollingThread = inline
+        let server = HTTPServer(configuration: configuration) { _ in
             HTTPResponse(headers: ["Content-Type": "text/event-stream"], body: .stream { writer in
                 writer.onCancel { sawCancellation.raise() }
                 writer.write("data: first\n\n")
@@ -192,10 +196,12 @@ struct LifecycleTests {
         #expect(response.text.hasPrefix("data: first\n\n"))
     }
 
-    @Test("shutdown answers a handler that never returns with the hook's 503 and still returns")
-    func shutdownAnswersStuckHandler() async throws {
+    @Test("shutdown answers a handler that never returns with the hook's 503 and still returns",
+          arguments: [false, true])
+    func shutdownAnswersStuckHandler(inline: Bool) async throws {
         let started = Flag()
         var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, logger: quietLogger)
+        configuration.startsHandlersOnPollingThread = inline
         configuration.errorResponse = { failure in .text("custom \(failure.status)", status: failure.status) }
         let server = HTTPServer(configuration: configuration) { _ in
             started.raise()

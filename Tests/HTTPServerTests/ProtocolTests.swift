@@ -4,9 +4,9 @@ import Testing
 
 @Suite("HTTP server: protocol details")
 struct ProtocolTests {
-    @Test("answers pipelined requests in order")
-    func pipelining() async throws {
-        try await withServer(handler: { request in
+    @Test("answers pipelined requests in order", arguments: [false, true])
+    func pipelining(inline: Bool) async throws {
+        try await withServer(inline: inline, handler: { request in
             if request.path == "/first" { try? await Task.sleep(for: .milliseconds(30)) }
             return .text("answer \(request.path)")
         }) { server in

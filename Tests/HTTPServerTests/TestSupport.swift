@@ -7,11 +7,13 @@ import HTTPServer
 #endif
 import Logging
 
-/// A started server on an ephemeral loopback port; shut down when `body` ends, even when it throws.
-func withServer(configure: (inout HTTPServer.Configuration) -> Void = { _ in },
+/// A started server on an ephemeral loopback port; shut down when `body` ends, even when it throws. `inline` sets
+/// `startsHandlersOnPollingThread`: tests that take it run in both handler placements.
+func withServer(inline: Bool = false, configure: (inout HTTPServer.Configuration) -> Void = { _ in },
                 handler: @escaping HTTPServer.Handler,
                 _ body: (HTTPServer) async throws -> Void) async throws {
     var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, logger: quietLogger)
+    configuration.startsHandlersOnPollingThread = inline
     configure(&configuration)
     let server = HTTPServer(configuration: configuration, handler: handler)
     try server.start()

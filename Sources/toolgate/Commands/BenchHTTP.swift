@@ -34,7 +34,10 @@ struct BenchHTTP: AsyncParsableCommand {
                                + "SIGTERM, for an external load generator such as wrk.", valueName: "port"))
     var serve: Int?
 
-    @Flag(help: "Measure only the server at the loaded concurrency (for profiling).")
+    @Flag(help: "With --serve: start handlers on the polling thread (startsHandlersOnPollingThread).")
+    var inline = false
+
+    @Flag(help: "Measure only the request figures at the loaded concurrency (for profiling).")
     var serverOnly = false
 
     static let body = Array(#"{"object":"list","data":[{"id":"model","object":"model"}]}"#.utf8)
@@ -45,13 +48,11 @@ struct BenchHTTP: AsyncParsableCommand {
             return try await serveUntilSignalled(port: serve)
         }
         let rssAtStart = residentKilobytes()
-        var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, logger: Self.silentLogger)
-        if let threads { configuration.threadCount = threads }
-        let server = HTTPServer(configuration: configuration, handler: Self.handle)
-        try server.start()
+        let server = try startServer(port: 0, inline: false)
         try? await Task.sleep(for: .milliseconds(200))
         let rssIdle = residentKilobytes()
         let rssIdleConnections = await holdIdleConnections(server: server)
+        let inlineServer = try startServer(port: 0, inline: true)
         let threads = server.configuration.threadCount
         guard let baseline = MHDBaselineServer(threads: threads, body: Self.body, contentType: "application/json")
         else { throw ValidationError("could not start the libmicrohttpd baseline") }
@@ -62,32 +63,32 @@ struct BenchHTTP: AsyncParsableCommand {
         print("figure                                   conns      req/s   p50 µs   p99 µs")
         let request = Array("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
         var rssUnderLoad = 0
-        if serverOnly {
-            let measured = await offload { [seconds, connections, clientThreads, port = server.port] in
-                HTTPLoadClient.run(port: port, connections: connections, threads: clientThreads, seconds: seconds,
-                                   request: request)
-            }
-            line("HTTPServer, async handler", connections, measured)
-            await server.shutdown(gracePeriod: .seconds(1))
-            return
-        }
-        for concurrency in [1, connections] {
+        let targets = [("HTTPServer, handler on the pool", server),
+                       ("HTTPServer, handler starts inline", inlineServer)]
+        for concurrency in serverOnly ? [connections] : [1, connections] {
             let clients = concurrency == 1 ? 1 : clientThreads
             let floor = await offload { [seconds, port = baseline.port] in
                 HTTPLoadClient.run(port: port, connections: concurrency, threads: clients,
                                    seconds: seconds, request: request)
             }
             line("libmicrohttpd direct (floor)", concurrency, floor)
-            let measured = await offload { [seconds] in
-                HTTPLoadClient.run(port: server.port, connections: concurrency, threads: clients,
-                                   seconds: seconds, request: request)
+            for (name, target) in targets {
+                let measured = await offload { [seconds, port = target.port] in
+                    HTTPLoadClient.run(port: port, connections: concurrency, threads: clients,
+                                       seconds: seconds, request: request)
+                }
+                rssUnderLoad = max(rssUnderLoad, residentKilobytes())
+                line(name, concurrency, measured)
+                print(String(format: "  %.2fx the floor's req/s; added latency p50 %+.1f µs, p99 %+.1f µs",
+                             measured.requestsPerSecond / floor.requestsPerSecond,
+                             measured.percentile(0.5) - floor.percentile(0.5),
+                             measured.percentile(0.99) - floor.percentile(0.99)))
             }
-            rssUnderLoad = max(rssUnderLoad, residentKilobytes())
-            line("HTTPServer, async handler", concurrency, measured)
-            print(String(format: "  c=%d: %.2fx the floor's req/s; added latency p50 %+.1f µs, p99 %+.1f µs",
-                         concurrency, measured.requestsPerSecond / floor.requestsPerSecond,
-                         measured.percentile(0.5) - floor.percentile(0.5),
-                         measured.percentile(0.99) - floor.percentile(0.99)))
+        }
+        await inlineServer.shutdown(gracePeriod: .seconds(1))
+        if serverOnly {
+            await server.shutdown(gracePeriod: .seconds(1))
+            return
         }
 
         try await streamFigures(server: server)
@@ -99,13 +100,19 @@ struct BenchHTTP: AsyncParsableCommand {
         await server.shutdown(gracePeriod: .seconds(1))
     }
 
-    private func serveUntilSignalled(port: Int) async throws {
-        let signals = ShutdownSignals()
+    private func startServer(port: Int, inline: Bool) throws -> HTTPServer {
         var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: port, logger: Self.silentLogger)
         if let threads { configuration.threadCount = threads }
+        configuration.startsHandlersOnPollingThread = inline
         let server = HTTPServer(configuration: configuration, handler: Self.handle)
         try server.start()
-        guard let floor = MHDBaselineServer(threads: configuration.threadCount, body: Self.body,
+        return server
+    }
+
+    private func serveUntilSignalled(port: Int) async throws {
+        let signals = ShutdownSignals()
+        let server = try startServer(port: port, inline: inline)
+        guard let floor = MHDBaselineServer(threads: server.configuration.threadCount, body: Self.body,
                                             contentType: "application/json", port: port + 1)
         else { throw ValidationError("could not start the libmicrohttpd baseline on port \(port + 1)") }
         print("HTTPServer on 127.0.0.1:\(server.port), libmicrohttpd floor on 127.0.0.1:\(floor.port); " +
