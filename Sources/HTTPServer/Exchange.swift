@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import Glibc
 
 /// One request on one connection, from its request line until both libmicrohttpd and the handler task are
 /// done with it; then the server retires it (drops it from the registry and the gauges).
@@ -165,7 +166,17 @@ final class Exchange: @unchecked Sendable {
     /// until the producer writes again.
     func readStream(into destination: UnsafeMutableRawPointer, capacity: Int) -> Int {
         lock.withLock {
-            if cancellation == .clientGone { return cmhd_content_reader_end_with_error }
+            if cancellation == .clientGone {
+                // Not MHD_CONTENT_READER_END_WITH_ERROR: in epoll mode libmicrohttpd 0.9.75 then leaves a connection
+                // that was just resumed closed but never cleaned up (out of its epoll set, off the ready list) until
+                // its timeout. Shutting the socket down and ending the body makes the last chunk's send fail and MHD
+                // clean up through its own error path; a client still reading sees the connection end before the
+                // last chunk, an incomplete response.
+                if let connection {
+                    _ = shutdown(cmhd_connection_fd(connection), Int32(SHUT_RDWR))
+                }
+                return cmhd_content_reader_end_of_stream
+            }
             let available = streamBuffer.count - streamReadIndex
             if available > 0 {
                 let count = min(available, capacity)

@@ -167,9 +167,12 @@ public final class HTTPServer: @unchecked Sendable {
         let (daemon, context, port) = running
         let logger = configuration.logger
         core.beginDraining()
+        // Quiesce takes the listening socket out of every polling thread's epoll set; shutdown(SHUT_RD) then makes
+        // the kernel refuse new connections at once. Closing it must wait until the polling threads are joined:
+        // one may still be removing it from its set, and libmicrohttpd aborts on EBADF there.
         let listening = MHD_quiesce_daemon(daemon)
         if listening >= 0 {
-            Glibc.close(listening)
+            _ = Glibc.shutdown(listening, Int32(SHUT_RD))
         }
         logger.info("HTTP server draining", metadata: ["active_requests": "\(core.stats.activeRequests)"])
 
@@ -185,6 +188,9 @@ public final class HTTPServer: @unchecked Sendable {
         await waitUntil(clock.now + .seconds(1)) { core.connectionsReleased }
         core.closeAll()
         MHD_stop_daemon(daemon)
+        if listening >= 0 {
+            Glibc.close(listening)
+        }
         core.watcher?.stop()
         Unmanaged<ServerCore>.fromOpaque(context).release()
         lock.withLock { state = .stopped(port: port) }

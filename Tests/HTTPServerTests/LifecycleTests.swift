@@ -37,7 +37,7 @@ struct LifecycleTests {
             try client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
             #expect(await client.waitForClose(within: .seconds(5)))
             #expect(!called.isRaised)
-            #expect(await eventually { server.stats == HTTPServer.Stats() })
+            #expect(await eventually { server.stats == HTTPServer.Stats() }, "\(server.stats)")
         }
     }
 
@@ -268,6 +268,7 @@ struct RequestDeadlineTests {
             }
             #expect(closed)
             #expect(!called.isRaised)
+            #expect(await eventually { server.stats == HTTPServer.Stats() }, "\(server.stats)")
         }
     }
 }

@@ -99,7 +99,7 @@ struct StreamingTests {
             #expect(await cancelledByCallback.wait(within: .seconds(5)))
             #expect(await taskCancelled.wait(within: .seconds(5)))
             #expect(await streamReturned.wait(within: .seconds(5)))
-            #expect(await eventually { server.stats == HTTPServer.Stats() })
+            #expect(await eventually { server.stats == HTTPServer.Stats() }, "\(server.stats)")
         }
     }
 
@@ -121,7 +121,7 @@ struct StreamingTests {
             _ = try await client.readChunk()
             client.close()
             #expect(await stopped.wait(within: .seconds(5)))
-            #expect(await eventually { server.stats == HTTPServer.Stats() })
+            #expect(await eventually { server.stats == HTTPServer.Stats() }, "\(server.stats)")
         }
     }
 
@@ -144,7 +144,7 @@ struct StreamingTests {
             #expect(server.stats.activeRequests == 1)
             client.close()
             #expect(await sawCancellation.wait(within: .seconds(5)))
-            #expect(await eventually { server.stats == HTTPServer.Stats() })
+            #expect(await eventually { server.stats == HTTPServer.Stats() }, "\(server.stats)")
         }
     }
 
@@ -210,7 +210,7 @@ struct ReleaseTests {
             try stalled.send("GET / HTTP/1.1\r\nHost: x\r\n")
             #expect(await stalled.waitForClose(within: .seconds(5)))
             client.close()
-            #expect(await eventually { server.stats == HTTPServer.Stats() })
+            #expect(await eventually { server.stats == HTTPServer.Stats() }, "\(server.stats)")
             #expect(await eventually { liveExchanges(server) == 0 })
         }
     }
