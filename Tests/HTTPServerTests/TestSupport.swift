@@ -6,6 +6,7 @@ import Glibc
 import HTTPServer
 #endif
 import Logging
+import Testing
 
 /// A started server on an ephemeral loopback port; shut down when `body` ends, even when it throws. `inline` sets
 /// `startsHandlersOnPollingThread`: tests that take it run in both handler placements.
@@ -23,6 +24,9 @@ func withServer(inline: Bool = false, configure: (inout HTTPServer.Configuration
         await server.shutdown(gracePeriod: .zero)
         throw error
     }
+    // The body's clients are closed by now: nothing may linger (a connection MHD forgot, an unbalanced retain).
+    #expect(await eventually { server.stats == HTTPServer.Stats() && liveExchanges(server) == 0 },
+            "left behind: \(server.stats), \(liveExchanges(server)) live exchanges")
     await server.shutdown(gracePeriod: .seconds(1))
 }
 
