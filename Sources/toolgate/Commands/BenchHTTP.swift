@@ -12,8 +12,11 @@ struct BenchHTTP: AsyncParsableCommand {
         commandName: "http",
         abstract: "Requests/s and latency of the HTTP server vs. bare libmicrohttpd; SSE throughput; RSS.")
 
-    @Option(help: "Seconds to measure each load figure.")
-    var seconds: Double = 3
+    @Option(help: "Seconds per round of each load figure.")
+    var seconds: Double = 1
+
+    @Option(help: "Rounds per load figure (interleaved across targets; medians are printed).")
+    var rounds: Int = 5
 
     @Option(help: "Concurrent keep-alive connections for the loaded figure (the other figure uses 1).")
     var connections: Int = 64
@@ -59,30 +62,35 @@ struct BenchHTTP: AsyncParsableCommand {
         defer { baseline.stop() }
 
         print("HTTP server bench: GET, \(Self.body.count)-byte JSON body, keep-alive, loopback, " +
-              "\(threads) polling threads, \(String(format: "%.0f", seconds)) s per figure")
+              "\(threads) polling threads, median of \(rounds) interleaved rounds of \(seconds) s")
         print("figure                                   conns      req/s   p50 µs   p99 µs")
         let request = Array("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
         var rssUnderLoad = 0
-        let targets = [("HTTPServer, handler on the pool", server),
-                       ("HTTPServer, handler starts inline", inlineServer)]
+        let targets = [("libmicrohttpd direct (floor)", baseline.port),
+                       ("HTTPServer, handler on the pool", server.port),
+                       ("HTTPServer, handler starts inline", inlineServer.port)]
         for concurrency in serverOnly ? [connections] : [1, connections] {
             let clients = concurrency == 1 ? 1 : clientThreads
-            let floor = await offload { [seconds, port = baseline.port] in
-                HTTPLoadClient.run(port: port, connections: concurrency, threads: clients,
-                                   seconds: seconds, request: request)
-            }
-            line("libmicrohttpd direct (floor)", concurrency, floor)
-            for (name, target) in targets {
-                let measured = await offload { [seconds, port = target.port] in
-                    HTTPLoadClient.run(port: port, connections: concurrency, threads: clients,
-                                       seconds: seconds, request: request)
+            // Rounds interleave the targets so a burst of outside load hits all of them alike; medians are shown.
+            var rounds = [[HTTPLoadClient.Result]](repeating: [], count: targets.count)
+            for _ in 0..<self.rounds {
+                for (index, (_, port)) in targets.enumerated() {
+                    rounds[index].append(await offload { [seconds] in
+                        HTTPLoadClient.run(port: port, connections: concurrency, threads: clients,
+                                           seconds: seconds, request: request)
+                    })
+                    rssUnderLoad = max(rssUnderLoad, residentKilobytes())
                 }
-                rssUnderLoad = max(rssUnderLoad, residentKilobytes())
-                line(name, concurrency, measured)
-                print(String(format: "  %.2fx the floor's req/s; added latency p50 %+.1f µs, p99 %+.1f µs",
-                             measured.requestsPerSecond / floor.requestsPerSecond,
-                             measured.percentile(0.5) - floor.percentile(0.5),
-                             measured.percentile(0.99) - floor.percentile(0.99)))
+            }
+            let floor = Figure(rounds[0])
+            for (index, (name, _)) in targets.enumerated() {
+                let figure = Figure(rounds[index])
+                line(name, concurrency, figure)
+                if index > 0 {
+                    print(String(format: "  %.2fx the floor's req/s; added latency p50 %+.1f µs, p99 %+.1f µs",
+                                 figure.requestsPerSecond / floor.requestsPerSecond, figure.p50 - floor.p50,
+                                 figure.p99 - floor.p99))
+                }
             }
         }
         await inlineServer.shutdown(gracePeriod: .seconds(1))
@@ -154,11 +162,27 @@ struct BenchHTTP: AsyncParsableCommand {
         return rss
     }
 
-    private func line(_ name: String, _ concurrency: Int, _ result: HTTPLoadClient.Result) {
-        let errors = result.errors > 0 ? "  (\(result.errors) errors)" : ""
+    private func line(_ name: String, _ concurrency: Int, _ figure: Figure) {
+        let errors = figure.errors > 0 ? "  (\(figure.errors) errors)" : ""
         print(name.padding(toLength: 38, withPad: " ", startingAt: 0)
-              + String(format: "%8d %10.0f %8.1f %8.1f", concurrency, result.requestsPerSecond,
-                       result.percentile(0.5), result.percentile(0.99)) + errors)
+              + String(format: "%8d %10.0f %8.1f %8.1f", concurrency, figure.requestsPerSecond, figure.p50,
+                       figure.p99) + errors)
+    }
+
+    /// The median over rounds of each number.
+    struct Figure {
+        var requestsPerSecond: Double
+        var p50: Double
+        var p99: Double
+        var errors: Int
+
+        init(_ rounds: [HTTPLoadClient.Result]) {
+            func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+            requestsPerSecond = median(rounds.map(\.requestsPerSecond))
+            p50 = median(rounds.map { $0.percentile(0.5) })
+            p99 = median(rounds.map { $0.percentile(0.99) })
+            errors = rounds.map(\.errors).reduce(0, +)
+        }
     }
 
     @Sendable
