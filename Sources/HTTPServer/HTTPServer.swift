@@ -119,6 +119,8 @@ public final class HTTPServer: @unchecked Sendable {
 
     private func startDaemon(socket: ListenSocket, context: UnsafeMutableRawPointer) -> OpaquePointer? {
         var options = [
+            // First, or MHD prints the messages of the options before it to stderr itself.
+            cmhd_option_external_logger(mhdLog, context),
             cmhd_option_listen_socket(socket.descriptor),
             cmhd_option_uint(.CONNECTION_LIMIT, UInt32(configuration.connectionLimit)),
             cmhd_option_uint(.CONNECTION_TIMEOUT, configuration.connectionTimeoutSeconds),
@@ -126,7 +128,6 @@ public final class HTTPServer: @unchecked Sendable {
             cmhd_option_uri_log(mhdBeginRequest, context),
             cmhd_option_notify_completed(mhdEndRequest, context),
             cmhd_option_notify_connection(mhdConnectionEvent, context),
-            cmhd_option_external_logger(mhdLog, context),
         ]
         if configuration.threadCount > 1 {
             options.append(cmhd_option_uint(.THREAD_POOL_SIZE, UInt32(configuration.threadCount)))
