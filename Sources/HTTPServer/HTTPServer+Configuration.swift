@@ -9,7 +9,7 @@ extension HTTPServer {
         /// The TCP port; 0 picks a free one (read `HTTPServer.port` after `start`).
         public var port: Int
         /// libmicrohttpd polling threads (epoll, one thread owns each connection); default: the active cores.
-        /// Handlers do not run on them, so this needs no headroom for slow handlers.
+        /// Handlers never wait on them, so this needs no headroom for slow handlers.
         public var threadCount: Int
         /// Connections open at once; further ones wait in the listen backlog until one closes. Keep it under
         /// `ulimit -n`.
@@ -22,7 +22,9 @@ extension HTTPServer {
         /// inside `connectionTimeout`, so the idle timeout never fires) is disconnected when it runs out. Time in
         /// the handler or on the response does not count. `.zero` disables it.
         public var requestTimeout: Duration
-        /// Longest request body buffered; a longer one gets `errorResponse(.requestBodyTooLarge)` (413).
+        /// Longest request body buffered; a longer one gets `errorResponse(.requestBodyTooLarge)` (413): at once
+        /// when `Content-Length` announces it (the connection then closes), after reading and discarding the rest
+        /// when a chunked body grows past it (the connection stays usable; past twice the limit it is dropped).
         public var maxRequestBodyBytes: Int
         /// Longest request line and header fields together; beyond it the answer is
         /// `errorResponse(.headerFieldsTooLarge)` (431). It also sizes libmicrohttpd's per-connection memory pool
@@ -36,7 +38,7 @@ extension HTTPServer {
         /// runs on the thread that also serves other connections. Turn it on only for handlers that do little
         /// before they first await (or that hop off themselves). Default off.
         public var startsHandlersOnPollingThread: Bool
-        /// The response the server sends for a failure it answers itself (413, 503). Runs on a libmicrohttpd
+        /// The response the server sends for a failure it answers itself (413, 431, 503). Runs on a libmicrohttpd
         /// thread: keep it quick. A `.stream` body is sent empty.
         public var errorResponse: @Sendable (HTTPServerFailure) -> HTTPResponse
         /// Server lifecycle at info, libmicrohttpd's own messages at debug. The server logs no line per request.
