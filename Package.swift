@@ -50,7 +50,8 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")],
+        .testTarget(name: "HTTPServerTests",
+                    dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
     ]
 )
