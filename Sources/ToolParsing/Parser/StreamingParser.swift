@@ -1,0 +1,261 @@
+/// THE parser: one state machine that turns a model's output, fed in chunks of any size, into OpenAI
+/// deltas. Whole-text parsing is this machine fed one chunk and finished (``Family/parse(_:options:)``).
+///
+/// Outside calls it searches for the family's start markers and the reasoning markers in one pass
+/// over the new bytes; text that could be the beginning of a marker is held back (at most a marker's
+/// length), everything else is released as content or reasoning at once. Inside a call it follows the
+/// body kind's extent (a JSON scan, bracket matching, a closing tag or the end marker) over new bytes
+/// only, so the whole run is linear in the output. When a call's text is complete, its body kind
+/// parses it once: a call is emitted, or its text becomes content verbatim with a diagnostic (never
+/// thrown, never lost). ``CommitMode`` decides whether a call's deltas wait for that (validated, the
+/// default) or stream as the call is written (eager).
+///
+/// Content and reasoning are trimmed at the message's edges (``TextChannel``), so whitespace between
+/// calls or after the last one is not content.
+public struct StreamingParser: Sendable {
+    public let family: Family
+    let commit: CommitMode
+    let tools: ToolSchemas
+    let triggers: Triggers
+    let nesting: Int
+    var ids: ToolCallIDGenerator
+
+    /// Unreleased output; `buffer[0]` is at output offset `base`.
+    var buffer: [UInt8] = []
+    var base = 0
+    /// Bytes of the prefill at the start of the output: parsed, never released as content.
+    let prefixLength: Int
+    /// Outside calls: bytes before this offset have been released.
+    var cursor = 0
+    var finished = false
+    var state: State
+    var inReasoning = false
+    var content = TextChannel()
+    var reasoningText = TextChannel()
+    var sawReasoning = false
+    var nextIndex = 0
+    var out: [ParserDelta] = []
+
+    /// Why parts of the output did not become calls, so far.
+    public internal(set) var diagnostics: [ParseDiagnostic] = []
+    /// Calls whose text is complete, in order.
+    public internal(set) var completedCalls: [CompletedCall] = []
+
+    /// A call whose text is complete (for the call table: id → raw text, and for stopping the backend
+    /// after the first call when `parallel_tool_calls` is false).
+    public struct CompletedCall: Sendable, Equatable {
+        public let index: Int
+        public let id: String
+        public let name: String
+        /// UTF-8 byte range of the call's text, markers included, in the output (prefill counted).
+        public let rawRange: Range<Int>
+    }
+
+    enum State {
+        /// `ReasoningStart.detect`: text is held until a reasoning marker or the end decides.
+        case detecting(scanFrom: Int)
+        case text
+        case call(CallAttempt)
+        /// After a self-delimited body: swallow the optional end marker if it follows.
+        case optionalEnd(syntax: Int, from: Int)
+    }
+
+    public init(family: Family, options: ParserOptions = ParserOptions()) {
+        self.family = family
+        commit = options.commit
+        tools = options.tools
+        nesting = options.nesting
+        ids = options.ids
+        switch options.reasoning {
+        case .family: triggers = family.defaultTriggers
+        case .none: triggers = Triggers(syntaxes: family.syntaxes, reasoning: nil)
+        case .markers(let markers): triggers = Triggers(syntaxes: family.syntaxes, reasoning: markers)
+        }
+        switch triggers.reasoning == nil ? .closed : options.reasoningStart {
+        case .closed: state = .text
+        case .open:
+            state = .text
+            inReasoning = true
+            sawReasoning = true
+        case .detect: state = .detecting(scanFrom: 0)
+        }
+        let prefill = Array((options.prefill ?? "").utf8)
+        prefixLength = prefill.count
+        buffer = prefill
+    }
+
+    /// The number of calls complete so far: with `parallel_tool_calls: false` the gateway stops the
+    /// backend once this is 1 (the family's ``Family/stopStrings`` do it on the backend's side).
+    public var completedCallCount: Int { completedCalls.count }
+
+    /// Feeds the next piece of output; returns the deltas it releases.
+    public mutating func feed(_ text: String) -> [ParserDelta] {
+        var text = text
+        text.withUTF8 { buffer.append(contentsOf: $0) }
+        return run()
+    }
+
+    public mutating func feed<Chunk: Collection>(bytes: Chunk) -> [ParserDelta] where Chunk.Element == UInt8 {
+        buffer.append(contentsOf: bytes)
+        return run()
+    }
+
+    /// Ends the output: whatever was held back is decided (a marker prefix is text, an unclosed call is
+    /// complete if its body is, else content).
+    public mutating func finish() -> [ParserDelta] {
+        guard !finished else { return [] }
+        finished = true
+        var deltas = run()
+        if let text = content.finish() { deltas.append(.content(text)) }
+        if let text = reasoningText.finish() { deltas.append(.reasoning(text)) }
+        if inReasoning {
+            diagnostics.append(ParseDiagnostic(kind: .unterminatedReasoning, message: "the output ended inside reasoning",
+                                               range: base + buffer.count..<base + buffer.count))
+        }
+        return deltas
+    }
+
+    private mutating func run() -> [ParserDelta] {
+        let snapshot = buffer
+        snapshot.withUnsafeBufferPointer { p in
+            let window = ByteWindow(p: p, base: base)
+            while step(window) {}
+        }
+        compact()
+        let deltas = out
+        out.removeAll(keepingCapacity: true)
+        return deltas
+    }
+
+    /// One transition; false when the machine needs more output to go on.
+    private mutating func step(_ w: ByteWindow) -> Bool {
+        switch state {
+        case .detecting(let scanFrom): return stepDetecting(w, scanFrom: scanFrom)
+        case .text: return stepText(w)
+        case .call(var attempt):
+            switch advanceCall(w, &attempt) {
+            case .again:
+                state = .call(attempt)
+                return true
+            case .wait:
+                state = .call(attempt)
+                return false
+            case .ended:
+                return true
+            }
+        case .optionalEnd(let syntax, let from): return stepOptionalEnd(w, syntax: syntax, from: from)
+        }
+    }
+
+    private mutating func stepText(_ w: ByteWindow) -> Bool {
+        let markers = inReasoning ? triggers.reasoningEnd : triggers.text
+        switch w.first(markers, from: cursor, final: finished) {
+        case .none:
+            release(w, cursor..<w.end)
+            cursor = w.end
+            return false
+        case .partial(let at):
+            release(w, cursor..<at)
+            cursor = at
+            return false
+        case .marker(let index, let at):
+            release(w, cursor..<at)
+            let marker = markers.markers[index]
+            switch marker.tag {
+            case Triggers.reasoningStartTag:
+                inReasoning = true
+                sawReasoning = true
+                cursor = at + marker.bytes.count
+            case Triggers.reasoningEndTag:
+                inReasoning = false
+                cursor = at + marker.bytes.count
+            default:
+                startCall(syntax: marker.tag, at: at, markerLength: marker.bytes.count)
+            }
+            return true
+        }
+    }
+
+    private mutating func stepDetecting(_ w: ByteWindow, scanFrom: Int) -> Bool {
+        switch w.first(triggers.detect, from: scanFrom, final: finished) {
+        case .marker(let index, let at):
+            let marker = triggers.detect.markers[index]
+            if marker.tag == Triggers.reasoningEndTag {
+                // The end marker came first: the output started inside reasoning.
+                sawReasoning = true
+                releaseReasoning(w, cursor..<at)
+                cursor = at + marker.bytes.count
+            }
+            state = .text
+            return true
+        case .partial(let at):
+            state = .detecting(scanFrom: at)
+            return false
+        case .none:
+            if finished {
+                state = .text
+                return true
+            }
+            state = .detecting(scanFrom: w.end)
+            return false
+        }
+    }
+
+    private mutating func stepOptionalEnd(_ w: ByteWindow, syntax: Int, from: Int) -> Bool {
+        let j = w.skipWhitespace(from: from)
+        if j == w.end && !finished { return false }
+        switch w.match(family.regionMarkers[syntax].ends, at: j, final: finished) {
+        case .marker(let index, _)?:
+            cursor = j + family.regionMarkers[syntax].ends.markers[index].bytes.count
+        case .partial?:
+            return false
+        case .none?, nil:
+            cursor = from
+        }
+        state = .text
+        return true
+    }
+
+    /// Releases output text to content or reasoning, whichever the machine is in.
+    mutating func release(_ w: ByteWindow, _ range: Range<Int>) {
+        if inReasoning {
+            releaseReasoning(w, range)
+        } else {
+            releaseContent(w, range)
+        }
+    }
+
+    mutating func releaseContent(_ w: ByteWindow, _ range: Range<Int>) {
+        let lower = max(range.lowerBound, prefixLength)
+        guard lower < range.upperBound else { return }
+        if let text = content.append(w.p, (lower - w.base)..<(range.upperBound - w.base)) { out.append(.content(text)) }
+    }
+
+    mutating func releaseReasoning(_ w: ByteWindow, _ range: Range<Int>) {
+        let lower = max(range.lowerBound, prefixLength)
+        guard lower < range.upperBound else { return }
+        if let text = reasoningText.append(w.p, (lower - w.base)..<(range.upperBound - w.base)) {
+            out.append(.reasoning(text))
+        }
+    }
+
+    /// Drops released bytes from the front of the buffer once they are many, so a long stream keeps a
+    /// small buffer at amortized O(1) per byte.
+    private mutating func compact() {
+        let keepFrom: Int
+        switch state {
+        case .detecting: return
+        case .text: keepFrom = cursor
+        case .call(let attempt): keepFrom = attempt.regionStart
+        case .optionalEnd(_, let from): keepFrom = from
+        }
+        let drop = keepFrom - base
+        guard drop >= 4096, drop * 2 >= buffer.count else { return }
+        buffer.removeFirst(drop)
+        base = keepFrom
+    }
+
+    mutating func diagnose(_ kind: ParseDiagnostic.Kind, _ message: String, _ range: Range<Int>) {
+        diagnostics.append(ParseDiagnostic(kind: kind, message: message, range: range))
+    }
+}
