@@ -49,5 +49,6 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "ToolParsingTests", dependencies: ["ToolParsing", "JSON"], swiftSettings: swiftSettings),
     ]
 )

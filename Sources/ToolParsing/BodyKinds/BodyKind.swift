@@ -73,6 +73,8 @@ struct BodyCall: Sendable, Equatable {
     var name: String
     var arguments: String
     var id: String?
+    /// Set when the call is returned but something about it is off (arguments that are not an object).
+    var note: String?
 }
 
 /// A part of a body that looked like a call but was not one (a bad element of a list, for example);

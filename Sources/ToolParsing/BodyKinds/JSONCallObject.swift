@@ -39,10 +39,11 @@ enum JSONCallObject {
         guard let name = decodeString(p, nameRange), !name.isEmpty else {
             return .failure(CallShapeError("\"\(keys.name[0])\" is not a non-empty string"))
         }
-        let arguments: String
+        var arguments: String
+        var note: String?
         if let argumentsRange {
             switch argumentsText(p, argumentsRange) {
-            case .success(let text): arguments = text
+            case .success(let value): (arguments, note) = value
             case .failure(let error): return .failure(error)
             }
         } else if keys.argumentsRequired {
@@ -51,28 +52,32 @@ enum JSONCallObject {
             arguments = "{}"
         }
         let id = idRange.flatMap { decodeString(p, $0) }
-        return .success(BodyCall(name: name, arguments: arguments, id: id))
+        return .success(BodyCall(name: name, arguments: arguments, id: id, note: note))
     }
 
-    /// The arguments as JSON text of an object: the model's own text for an object; the compact text of
-    /// the object a string holds (`"{\"a\": 1}"`, Granite style); `{}` for null.
-    static func argumentsText(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Result<String, CallShapeError> {
-        guard !range.isEmpty else { return .success("{}") }
+    /// The arguments as JSON text: the model's own text for an object; for a string that holds exactly
+    /// one JSON object (Granite style), that string's text; `{}` for null. Any other value (a bare string,
+    /// a number, an array) is kept as the model's JSON text, with a note: the call is still a call (an
+    /// agent can report bad arguments back to the model; a call hidden in content is lost to it).
+    static func argumentsText(_ p: UnsafeBufferPointer<UInt8>,
+                              _ range: Range<Int>) -> Result<(text: String, note: String?), CallShapeError>
+    {
+        guard !range.isEmpty else { return .success(("{}", nil)) }
         switch p[range.lowerBound] {
         case UInt8(ascii: "{"):
-            return .success(Bytes.string(p, range))
+            return .success((Bytes.string(p, range), nil))
+        case UInt8(ascii: "n"):
+            return .success(("{}", nil))
         case UInt8(ascii: "\""):
             guard let inner = decodeString(p, range) else {
                 return .failure(CallShapeError("arguments string is not valid"))
             }
-            guard case .object(let object)? = try? JSONParser().parse(inner) else {
-                return .failure(CallShapeError("arguments is a string that does not hold a JSON object"))
+            if case .object? = try? JSONParser().parse(inner) {
+                return .success((inner.trimmingWhitespace(), nil))
             }
-            return .success(JSONValue.object(object).serialized(.compact))
-        case UInt8(ascii: "n"):
-            return .success("{}")
+            return .success((Bytes.string(p, range), "arguments is a string that does not hold a JSON object"))
         default:
-            return .failure(CallShapeError("arguments is not an object"))
+            return .success((Bytes.string(p, range), "arguments is not a JSON object"))
         }
     }
 

@@ -39,29 +39,24 @@ struct RegexBody: BodyKind {
         let name = Bytes.string(region, Bytes.trimmed(region, nameRange))
         guard !name.isEmpty else { return .failed(reason: "an empty function name", truncated: false) }
         var arguments = "{}"
+        var note: String?
         if let argumentsRange = match.range(of: "arguments") {
             switch Self.argumentsText(region, Bytes.trimmed(region, argumentsRange)) {
-            case .success(let text): arguments = text
+            case .success(let value): (arguments, note) = value
             case .failure(let error): return .failed(reason: error.reason, truncated: false)
             }
         }
-        return .calls([BodyCall(name: name, arguments: arguments, id: id)], rejected: [])
+        return .calls([BodyCall(name: name, arguments: arguments, id: id, note: note)], rejected: [])
     }
 
     /// The arguments group as JSON text of an object: it must hold exactly one JSON value.
-    static func argumentsText(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Result<String, CallShapeError> {
-        if range.isEmpty { return .success("{}") }
-        if p[range.lowerBound] == UInt8(ascii: "\"") || p[range.lowerBound] == UInt8(ascii: "n") {
-            guard (try? JSONParser().parse(bytes: UnsafeBufferPointer(rebasing: p[range]))) != nil else {
-                return .failure(CallShapeError("arguments are not valid JSON"))
-            }
-            return JSONCallObject.argumentsText(p, range)
+    static func argumentsText(_ p: UnsafeBufferPointer<UInt8>,
+                              _ range: Range<Int>) -> Result<(text: String, note: String?), CallShapeError>
+    {
+        if range.isEmpty { return .success(("{}", nil)) }
+        guard (try? JSONParser().parse(bytes: UnsafeBufferPointer(rebasing: p[range]))) != nil else {
+            return .failure(CallShapeError("arguments are not one JSON value"))
         }
-        let slice = UnsafeBufferPointer(rebasing: p[range])
-        var scanner = JSONExtentScanner(from: 0, top: .object)
-        guard case .complete(let end) = scanner.scan(slice, to: slice.count), end == slice.count else {
-            return .failure(CallShapeError("arguments are not one JSON object"))
-        }
-        return .success(Bytes.string(p, range))
+        return JSONCallObject.argumentsText(p, range)
     }
 }

@@ -52,6 +52,8 @@ public struct ParseDiagnostic: Sendable, Equatable, CustomStringConvertible {
         case truncatedCall = "truncated_call"
         /// Part of a call block (a list element) was not a call; it went to content.
         case rejectedPart = "rejected_part"
+        /// A call's arguments are not a JSON object (the call is still returned, arguments as written).
+        case unusualArguments = "unusual_arguments"
         /// A call names a tool the request did not offer (the call is still returned).
         case unknownTool = "unknown_tool"
         /// Eager mode: a call already streamed turned out malformed; the rest of its text went to content.

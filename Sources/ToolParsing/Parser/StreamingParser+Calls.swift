@@ -134,7 +134,11 @@ extension StreamingParser {
             case .partial?:
                 return .wait
             case .none?, nil:
-                break
+                // The output ends inside the end marker (cut by a token limit): the body is complete.
+                if finished, markers.ends.markers.contains(where: { w.compare(at: j, $0.bytes) == .partial }) {
+                    return finalize(w, &attempt, region: attempt.regionStart..<w.end, body: attempt.bodyStart..<j,
+                                    closed: false)
+                }
             }
             switch w.match(family.strictStarts, at: j, final: finished) {
             case .marker?:
@@ -329,6 +333,7 @@ extension StreamingParser {
                 out.append(.toolCallArguments(index: index, fragment: call.arguments))
             }
             completedCalls.append(CompletedCall(index: index, id: id, name: call.name, rawRange: region))
+            if let note = call.note { diagnose(.unusualArguments, "\(call.name): \(note)", region) }
             if !tools.isEmpty && !tools.contains(call.name) {
                 diagnose(.unknownTool, "the request offered no tool named '\(call.name)'", region)
             }

@@ -90,7 +90,10 @@ extension StreamingParser {
                 m += 1
             }
             var slot = attempt.eager.objectSlots[object]
-            if slot == nil, let name, !name.isEmpty, arguments != nil || !(tentative || keys.argumentsRequired) {
+            // A tentative start (`{` in prose) is a call only once its arguments are complete: before that
+            // a stream would show calls that turn out to be prose.
+            let ready = tentative ? arguments?.valueEnd != nil : (arguments != nil || !keys.argumentsRequired)
+            if slot == nil, let name, !name.isEmpty, ready {
                 slot = startEagerCall(&attempt, name: name, id: id)
                 attempt.eager.objectSlots[object] = slot
             }

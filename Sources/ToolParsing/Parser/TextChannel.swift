@@ -8,9 +8,19 @@ struct TextChannel: Sendable {
 
     /// The text to emit for `p[range]`, or nil when it is all held or dropped.
     mutating func append(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
+        guard !range.isEmpty else { return nil }
+        if held.isEmpty { return release(p, range) }
+        // Held whitespace or a cut UTF-8 sequence continues with these bytes: decide on them together.
+        held.append(contentsOf: UnsafeBufferPointer(rebasing: p[range]))
+        let bytes = held
+        held.removeAll(keepingCapacity: true)
+        return bytes.withUnsafeBufferPointer { release($0, 0..<$0.count) }
+    }
+
+    private mutating func release(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
         var lower = range.lowerBound
         let upper = range.upperBound
-        if !started && held.isEmpty { lower = Bytes.skipWhitespace(p, from: lower, to: upper) }
+        if !started { lower = Bytes.skipWhitespace(p, from: lower, to: upper) }
         guard lower < upper else { return nil }
         var visibleEnd = upper
         while visibleEnd > lower, Bytes.isWhitespace(p[visibleEnd - 1]) { visibleEnd -= 1 }
@@ -19,17 +29,10 @@ struct TextChannel: Sendable {
             return nil
         }
         let releaseEnd = visibleEnd == upper ? Bytes.scalarBoundary(p, from: lower, to: upper) : visibleEnd
-        let text: String?
-        if held.isEmpty {
-            text = releaseEnd > lower ? Bytes.string(p, lower..<releaseEnd) : nil
-        } else {
-            held.append(contentsOf: UnsafeBufferPointer(rebasing: p[lower..<releaseEnd]))
-            text = String(decoding: held, as: UTF8.self)
-            held.removeAll(keepingCapacity: true)
-        }
         held.append(contentsOf: UnsafeBufferPointer(rebasing: p[releaseEnd..<upper]))
-        if text != nil { started = true }
-        return text
+        guard releaseEnd > lower else { return nil }
+        started = true
+        return Bytes.string(p, lower..<releaseEnd)
     }
 
     /// At the end of the output: trailing whitespace is dropped; a cut UTF-8 sequence (broken output)

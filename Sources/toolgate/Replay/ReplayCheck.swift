@@ -46,9 +46,10 @@ enum ReplayCheck {
         return problems
     }
 
-    /// Expected arguments are an object or a JSON text of one.
+    /// Expected arguments are an object, or JSON text (a string that is not JSON is itself the value, as
+    /// when a peer expects `json.loads(arguments) == "hello"`).
     private static func arguments(_ value: JSONValue?) -> JSONValue? {
-        if case .string(let text)? = value { return try? JSONParser().parse(text) }
+        if case .string(let text)? = value { return (try? JSONParser().parse(text)) ?? .string(text) }
         return value ?? .object([:])
     }
 
