@@ -2,24 +2,28 @@
 /// then emit the call or give its text back.
 extension StreamingParser {
     /// A call being read: from its start marker (`regionStart`) to wherever its text turns out to end.
+    /// Kept in one stored property and mutated in place, so following a call copies nothing.
     struct CallAttempt {
-        let syntax: Int
-        let regionStart: Int
+        var syntax = 0
+        var regionStart = 0
         /// Just after the start marker.
-        let markerEnd: Int
-        let bodyStart: Int
+        var markerEnd = 0
+        var bodyStart = 0
         /// The body alternative recognized.
         var body: Int?
-        var phase: Phase
+        var phase = Phase.recognizing
+        /// The extent scanners; the body kind's extent says which one runs in `.scanning`.
+        var json = JSONExtentScanner(from: 0)
+        var nameThenJSON = NameThenJSONScanner(from: 0, markers: .init())
+        var python = PythonExtentScanner(from: 0)
         /// What eager mode has already sent of this call's calls.
         var eager = EagerProgress()
     }
 
     enum Phase {
         case recognizing
-        case json(JSONExtentScanner)
-        case nameThenJSON(NameThenJSONScanner)
-        case python(PythonExtentScanner)
+        /// The body kind's extent scanner is reading the body.
+        case scanning
         case closingTag(searchFrom: Int)
         /// The body is complete; its end marker should follow after whitespace.
         case expectingEnd(bodyEnd: Int)
@@ -41,25 +45,27 @@ extension StreamingParser {
     }
 
     mutating func startCall(syntax index: Int, at: Int, markerLength: Int) {
-        let syntax = family.syntaxes[index]
-        let bodyStart = syntax.startIncluded ? at : at + markerLength
-        state = .call(CallAttempt(syntax: index, regionStart: at, markerEnd: at + markerLength, bodyStart: bodyStart,
-                                  body: nil, phase: .recognizing))
+        call = CallAttempt()
+        call.syntax = index
+        call.regionStart = at
+        call.markerEnd = at + markerLength
+        call.bodyStart = family.syntaxes[index].startIncluded ? at : at + markerLength
+        state = .call
     }
 
-    mutating func advanceCall(_ w: ByteWindow, _ attempt: inout CallAttempt) -> CallStep {
-        let syntax = family.syntaxes[attempt.syntax]
-        switch attempt.phase {
+    mutating func advanceCall(_ w: ByteWindow) -> CallStep {
+        let syntax = family.syntaxes[call.syntax]
+        switch call.phase {
         case .recognizing:
-            let body = w.slice(attempt.bodyStart..<w.end)
+            let body = w.slice(call.bodyStart..<w.end)
             var undecided = false
             for (i, kind) in syntax.bodies.enumerated() {
                 switch kind.recognize(body, final: finished) {
                 case .yes:
                     // An earlier alternative that is still undecided has priority.
                     if undecided { return .wait }
-                    attempt.body = i
-                    attempt.phase = firstPhase(kind, attempt)
+                    call.body = i
+                    startExtent(kind)
                     return .again
                 case .needMore:
                     undecided = true
@@ -68,53 +74,46 @@ extension StreamingParser {
                 }
             }
             if undecided { return .wait }
-            return fail(w, &attempt, Failure(reason: "no call follows the start marker", truncated: false),
-                        at: attempt.markerEnd)
+            return fail(w, Failure(reason: "no call follows the start marker", truncated: false),
+                        at: call.markerEnd)
 
-        case .json(var scanner):
-            let status = scanner.scan(w.p, base: w.base, to: w.end)
-            attempt.phase = .json(scanner)
-            if commit == .eager { streamEagerly(w, &attempt) }
-            return bodyScanned(w, &attempt, status)
-
-        case .nameThenJSON(var scanner):
-            let status = scanner.scan(w.p, base: w.base, to: w.end, final: finished)
-            attempt.phase = .nameThenJSON(scanner)
-            if commit == .eager { streamEagerly(w, &attempt) }
-            return bodyScanned(w, &attempt, status)
-
-        case .python(var scanner):
-            let status = scanner.scan(w.p, base: w.base, to: w.end, final: finished)
-            attempt.phase = .python(scanner)
-            return bodyScanned(w, &attempt, status)
+        case .scanning:
+            let status: JSONExtentScanner.Status
+            switch syntax.bodies[call.body ?? 0].extent {
+            case .json: status = call.json.scan(w.p, base: w.base, to: w.end)
+            case .nameThenJSON: status = call.nameThenJSON.scan(w.p, base: w.base, to: w.end, final: finished)
+            default: status = call.python.scan(w.p, base: w.base, to: w.end, final: finished)
+            }
+            if commit == .eager { streamEagerly(w) }
+            return bodyScanned(w, status)
 
         case .closingTag(let searchFrom):
-            if commit == .eager { streamEagerly(w, &attempt) }
-            guard let body = attempt.body, let markers = family.regionMarkers[attempt.syntax].closing[body] else {
-                return fail(w, &attempt, Failure(reason: "no closing tag", truncated: false), at: searchFrom)
+            if commit == .eager { streamEagerly(w) }
+            guard let body = call.body, let markers = family.regionMarkers[call.syntax].closing[body] else {
+                return fail(w, Failure(reason: "no closing tag", truncated: false), at: searchFrom)
             }
             switch w.first(markers, from: searchFrom, final: finished) {
             case .marker(let index, let at):
                 let length = markers.markers[index].bytes.count
                 switch markers.markers[index].tag {
                 case RegionMarkers.closingTag:
-                    return bodyScanned(w, &attempt, .complete(end: at + length))
+                    return bodyScanned(w, .complete(end: at + length))
                 case RegionMarkers.end:
-                    return finalize(w, &attempt, region: attempt.regionStart..<(at + length),
-                                    body: attempt.bodyStart..<at, closed: true)
+                    return finalize(w, region: call.regionStart..<(at + length),
+                                    body: call.bodyStart..<at, closed: true)
                 default:
-                    return finalize(w, &attempt, region: attempt.regionStart..<at, body: attempt.bodyStart..<at,
+                    return finalize(w, region: call.regionStart..<at, body: call.bodyStart..<at,
                                     closed: false)
                 }
             case .partial(let at):
-                attempt.phase = .closingTag(searchFrom: at)
+                call.phase = .closingTag(searchFrom: at)
                 return .wait
             case .none:
                 guard finished else {
-                    attempt.phase = .closingTag(searchFrom: w.end)
+                    call.phase = .closingTag(searchFrom: w.end)
                     return .wait
                 }
-                return finalize(w, &attempt, region: attempt.regionStart..<w.end, body: attempt.bodyStart..<w.end,
+                return finalize(w, region: call.regionStart..<w.end, body: call.bodyStart..<w.end,
                                 closed: false)
             }
 
@@ -123,27 +122,27 @@ extension StreamingParser {
             if j == w.end {
                 guard finished else { return .wait }
                 // The end marker is missing at the end of the output (a backend stop string took it).
-                return finalize(w, &attempt, region: attempt.regionStart..<bodyEnd, body: attempt.bodyStart..<bodyEnd,
+                return finalize(w, region: call.regionStart..<bodyEnd, body: call.bodyStart..<bodyEnd,
                                 closed: false)
             }
-            let markers = family.regionMarkers[attempt.syntax]
+            let markers = family.regionMarkers[call.syntax]
             switch w.match(markers.ends, at: j, final: finished) {
             case .marker(let index, _)?:
-                return finalize(w, &attempt, region: attempt.regionStart..<(j + markers.ends.markers[index].bytes.count),
-                                body: attempt.bodyStart..<j, closed: true)
+                return finalize(w, region: call.regionStart..<(j + markers.ends.markers[index].bytes.count),
+                                body: call.bodyStart..<j, closed: true)
             case .partial?:
                 return .wait
             case .none?, nil:
                 // The output ends inside the end marker (cut by a token limit): the body is complete.
                 if finished, markers.ends.markers.contains(where: { w.compare(at: j, $0.bytes) == .partial }) {
-                    return finalize(w, &attempt, region: attempt.regionStart..<w.end, body: attempt.bodyStart..<j,
+                    return finalize(w, region: call.regionStart..<w.end, body: call.bodyStart..<j,
                                     closed: false)
                 }
             }
             switch w.match(family.strictStarts, at: j, final: finished) {
             case .marker?:
                 // The next call starts: this one lacks its end marker but is complete.
-                return finalize(w, &attempt, region: attempt.regionStart..<bodyEnd, body: attempt.bodyStart..<bodyEnd,
+                return finalize(w, region: call.regionStart..<bodyEnd, body: call.bodyStart..<bodyEnd,
                                 closed: false)
             case .partial?:
                 return .wait
@@ -151,115 +150,118 @@ extension StreamingParser {
                 break
             }
             if syntax.endOptional {
-                return finalize(w, &attempt, region: attempt.regionStart..<bodyEnd, body: attempt.bodyStart..<bodyEnd,
+                return finalize(w, region: call.regionStart..<bodyEnd, body: call.bodyStart..<bodyEnd,
                                 closed: false)
             }
-            return fail(w, &attempt, Failure(reason: "text between the call body and its end marker", truncated: false),
+            return fail(w, Failure(reason: "text between the call body and its end marker", truncated: false),
                         at: j)
 
         case .searchingEnd(let from, let failure):
-            let markers = family.regionMarkers[attempt.syntax].endOrNextCall
+            let markers = family.regionMarkers[call.syntax].endOrNextCall
             var region: Range<Int>
             var body: Range<Int>
             var closed = false
             switch w.first(markers, from: from, final: finished) {
             case .marker(let index, let at):
                 if markers.markers[index].tag == RegionMarkers.end {
-                    region = attempt.regionStart..<(at + markers.markers[index].bytes.count)
+                    region = call.regionStart..<(at + markers.markers[index].bytes.count)
                     closed = true
                 } else {
-                    region = attempt.regionStart..<at
+                    region = call.regionStart..<at
                 }
-                body = attempt.bodyStart..<at
+                body = call.bodyStart..<at
             case .partial(let at):
-                attempt.phase = .searchingEnd(from: at, failure: failure)
+                call.phase = .searchingEnd(from: at, failure: failure)
                 return .wait
             case .none:
                 guard finished else {
-                    attempt.phase = .searchingEnd(from: w.end, failure: failure)
+                    call.phase = .searchingEnd(from: w.end, failure: failure)
                     return .wait
                 }
-                region = attempt.regionStart..<w.end
-                body = attempt.bodyStart..<w.end
+                region = call.regionStart..<w.end
+                body = call.bodyStart..<w.end
             }
             if let failure {
-                giveBack(w, &attempt, region: region, failure: failure)
+                giveBack(w, region: region, failure: failure)
                 return .ended
             }
-            return finalize(w, &attempt, region: region, body: body, closed: closed)
+            return finalize(w, region: region, body: body, closed: closed)
         }
     }
 
-    private func firstPhase(_ kind: any BodyKind, _ attempt: CallAttempt) -> Phase {
+    private mutating func startExtent(_ kind: any BodyKind) {
         switch kind.extent {
         case .json(let top):
             var depth = 0
             if commit == .eager, case .jsonCalls(_, let d) = kind.eagerShape { depth = d }
-            return .json(JSONExtentScanner(from: attempt.bodyStart, top: top, memberDepth: depth))
+            call.json = JSONExtentScanner(from: call.bodyStart, top: top, memberDepth: depth)
+            call.phase = .scanning
         case .nameThenJSON(let markers):
-            return .nameThenJSON(NameThenJSONScanner(from: attempt.bodyStart, markers: markers))
+            call.nameThenJSON = NameThenJSONScanner(from: call.bodyStart, markers: markers)
+            call.phase = .scanning
         case .python:
-            return .python(PythonExtentScanner(from: attempt.bodyStart))
+            call.python = PythonExtentScanner(from: call.bodyStart)
+            call.phase = .scanning
         case .closingTag:
-            return .closingTag(searchFrom: attempt.markerEnd)
+            call.phase = .closingTag(searchFrom: call.markerEnd)
         case .endMarker:
-            return .searchingEnd(from: attempt.markerEnd, failure: nil)
+            call.phase = .searchingEnd(from: call.markerEnd, failure: nil)
         }
     }
 
     /// A self-delimiting body's scan result.
-    private mutating func bodyScanned(_ w: ByteWindow, _ attempt: inout CallAttempt,
+    private mutating func bodyScanned(_ w: ByteWindow,
                                       _ status: JSONExtentScanner.Status) -> CallStep
     {
         switch status {
         case .needMore:
             guard finished else { return .wait }
-            return fail(w, &attempt, Failure(reason: "the call is cut off by the end of the output", truncated: true),
+            return fail(w, Failure(reason: "the call is cut off by the end of the output", truncated: true),
                         at: w.end)
         case .failed(let at):
-            return fail(w, &attempt, Failure(reason: "unexpected text at byte \(at)", truncated: false), at: at)
+            return fail(w, Failure(reason: "unexpected text at byte \(at)", truncated: false), at: at)
         case .complete(let end):
-            if family.syntaxes[attempt.syntax].ends.isEmpty {
-                return finalize(w, &attempt, region: attempt.regionStart..<end, body: attempt.bodyStart..<end,
+            if family.syntaxes[call.syntax].ends.isEmpty {
+                return finalize(w, region: call.regionStart..<end, body: call.bodyStart..<end,
                                 closed: false)
             }
-            attempt.phase = .expectingEnd(bodyEnd: end)
+            call.phase = .expectingEnd(bodyEnd: end)
             return .again
         }
     }
 
     /// The text is not a call. A tentative start marker becomes text again; a strict one makes the whole
     /// call text content, once its end is found.
-    private mutating func fail(_ w: ByteWindow, _ attempt: inout CallAttempt, _ failure: Failure,
+    private mutating func fail(_ w: ByteWindow, _ failure: Failure,
                                at: Int) -> CallStep
     {
-        if family.syntaxes[attempt.syntax].tentative {
-            demote(w, &attempt)
+        if family.syntaxes[call.syntax].tentative {
+            demote(w)
             return .ended
         }
-        attempt.phase = .searchingEnd(from: max(at, attempt.markerEnd), failure: failure)
+        call.phase = .searchingEnd(from: max(at, call.markerEnd), failure: failure)
         return .again
     }
 
     /// The start marker was ordinary text: release it and scan on after it.
-    private mutating func demote(_ w: ByteWindow, _ attempt: inout CallAttempt) {
-        if attempt.eager.started {
-            giveBack(w, &attempt, region: attempt.regionStart..<attempt.eager.consumedEnd,
+    private mutating func demote(_ w: ByteWindow) {
+        if call.eager.started {
+            giveBack(w, region: call.regionStart..<call.eager.consumedEnd,
                      failure: Failure(reason: "the call turned out not to be one", truncated: false))
             return
         }
         state = .text
-        releaseContent(w, attempt.regionStart..<attempt.markerEnd)
-        cursor = attempt.markerEnd
+        releaseContent(w, call.regionStart..<call.markerEnd)
+        cursor = call.markerEnd
     }
 
     /// The call's text is complete: parse it and emit the calls, or give the text back.
-    private mutating func finalize(_ w: ByteWindow, _ attempt: inout CallAttempt, region: Range<Int>,
+    private mutating func finalize(_ w: ByteWindow, region: Range<Int>,
                                    body: Range<Int>, closed: Bool) -> CallStep
     {
-        let syntax = family.syntaxes[attempt.syntax]
-        guard let bodyIndex = attempt.body else {
-            giveBack(w, &attempt, region: region, failure: Failure(reason: "no body", truncated: false))
+        let syntax = family.syntaxes[call.syntax]
+        guard let bodyIndex = call.body else {
+            giveBack(w, region: region, failure: Failure(reason: "no body", truncated: false))
             return .ended
         }
         let kind = syntax.bodies[bodyIndex]
@@ -267,15 +269,15 @@ extension StreamingParser {
         let context = BodyContext(tools: tools, closedByEndMarker: closed, family: family, nesting: nesting)
         switch kind.parse(w.slice(parsed), context: context) {
         case .failed(let reason, let truncated):
-            if syntax.tentative && !attempt.eager.started {
-                demote(w, &attempt)
+            if syntax.tentative && !call.eager.started {
+                demote(w)
             } else {
-                giveBack(w, &attempt, region: region, failure: Failure(reason: reason, truncated: truncated))
+                giveBack(w, region: region, failure: Failure(reason: reason, truncated: truncated))
             }
             return .ended
         case .calls(let calls, let rejected):
-            if calls.isEmpty && syntax.tentative && !attempt.eager.started {
-                demote(w, &attempt)
+            if calls.isEmpty && syntax.tentative && !call.eager.started {
+                demote(w)
                 return .ended
             }
             for part in rejected {
@@ -283,21 +285,21 @@ extension StreamingParser {
                 releaseContent(w, range)
                 diagnose(.rejectedPart, part.reason, range)
             }
-            emit(calls, region: region, attempt: &attempt)
+            emit(calls, region: region)
             cursor = region.upperBound
             let swallowsEnd = syntax.endOptional && !syntax.ends.isEmpty && !closed && syntax.delimitsItself(kind)
-            state = swallowsEnd ? .optionalEnd(syntax: attempt.syntax, from: region.upperBound) : .text
+            state = swallowsEnd ? .optionalEnd(syntax: call.syntax, from: region.upperBound) : .text
             return .ended
         }
     }
 
     /// The call's text goes to content verbatim, with a diagnostic saying why. In eager mode the part
     /// already streamed as a call stays a call; only the rest becomes content.
-    private mutating func giveBack(_ w: ByteWindow, _ attempt: inout CallAttempt, region: Range<Int>,
+    private mutating func giveBack(_ w: ByteWindow, region: Range<Int>,
                                    failure: Failure)
     {
-        if attempt.eager.started {
-            let rest = max(attempt.eager.consumedEnd, region.lowerBound)..<max(region.upperBound, attempt.eager.consumedEnd)
+        if call.eager.started {
+            let rest = max(call.eager.consumedEnd, region.lowerBound)..<max(region.upperBound, call.eager.consumedEnd)
             diagnose(.streamedCallBroken, "a call already streamed is broken (\(failure.reason)); its remaining text is content",
                      region)
             releaseContent(w, rest)
@@ -311,16 +313,16 @@ extension StreamingParser {
     }
 
     /// Emits the calls of a finished call text (completing those eager mode has started).
-    private mutating func emit(_ calls: [BodyCall], region: Range<Int>, attempt: inout CallAttempt) {
-        for (n, call) in calls.enumerated() {
+    private mutating func emit(_ calls: [BodyCall], region: Range<Int>) {
+        for (n, parsed) in calls.enumerated() {
             let index: Int
             let id: String
-            if n < attempt.eager.calls.count {
-                let started = attempt.eager.calls[n]
+            if n < call.eager.calls.count {
+                let started = call.eager.calls[n]
                 index = started.index
                 id = started.id
-                if call.arguments.hasPrefix(started.arguments) && call.name == started.name {
-                    let rest = String(call.arguments.utf8.dropFirst(started.arguments.utf8.count)) ?? ""
+                if parsed.arguments.utf8.starts(with: started.arguments.utf8) && parsed.name == started.name {
+                    let rest = String(parsed.arguments.utf8.dropFirst(started.arguments.utf8.count)) ?? ""
                     if !rest.isEmpty { out.append(.toolCallArguments(index: index, fragment: rest)) }
                 } else {
                     diagnose(.streamedCallBroken, "the streamed call differs from the complete one", region)
@@ -328,14 +330,14 @@ extension StreamingParser {
             } else {
                 index = nextIndex
                 nextIndex += 1
-                id = call.id ?? ids.next(style: family.idStyle)
-                out.append(.toolCallStart(index: index, id: id, name: call.name))
-                out.append(.toolCallArguments(index: index, fragment: call.arguments))
+                id = parsed.id ?? ids.next(style: family.idStyle)
+                out.append(.toolCallStart(index: index, id: id, name: parsed.name))
+                out.append(.toolCallArguments(index: index, fragment: parsed.arguments))
             }
-            completedCalls.append(CompletedCall(index: index, id: id, name: call.name, rawRange: region))
-            if let note = call.note { diagnose(.unusualArguments, "\(call.name): \(note)", region) }
-            if !tools.isEmpty && !tools.contains(call.name) {
-                diagnose(.unknownTool, "the request offered no tool named '\(call.name)'", region)
+            completedCalls.append(CompletedCall(index: index, id: id, name: parsed.name, rawRange: region))
+            if let note = parsed.note { diagnose(.unusualArguments, "\(parsed.name): \(note)", region) }
+            if !tools.isEmpty && !tools.contains(parsed.name) {
+                diagnose(.unknownTool, "the request offered no tool named '\(parsed.name)'", region)
             }
         }
     }

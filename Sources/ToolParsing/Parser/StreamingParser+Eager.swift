@@ -31,48 +31,47 @@ extension StreamingParser {
         var started: Bool { !calls.isEmpty }
     }
 
-    mutating func streamEagerly(_ w: ByteWindow, _ attempt: inout CallAttempt) {
-        guard let bodyIndex = attempt.body else { return }
-        let syntax = family.syntaxes[attempt.syntax]
+    mutating func streamEagerly(_ w: ByteWindow) {
+        guard let bodyIndex = call.body else { return }
+        let syntax = family.syntaxes[call.syntax]
         let kind = syntax.bodies[bodyIndex]
-        switch (attempt.phase, kind.eagerShape) {
-        case (.json(let scanner), .jsonCalls(let keys, _)):
-            streamJSONCalls(w, &attempt, scanner: scanner, keys: keys, tentative: syntax.tentative)
-        case (.nameThenJSON(let scanner), .nameThenJSON):
-            streamNameThenJSON(w, &attempt, scanner: scanner)
+        switch (call.phase, kind.eagerShape) {
+        case (.scanning, .jsonCalls(let keys, _)):
+            streamJSONCalls(w, keys: keys, tentative: syntax.tentative)
+        case (.scanning, .nameThenJSON):
+            streamNameThenJSON(w)
         case (.closingTag, .xmlParameters):
-            if let xml = kind as? XMLParametersBody { streamXML(w, &attempt, body: xml) }
+            if let xml = kind as? XMLParametersBody { streamXML(w, body: xml) }
         default:
             break
         }
     }
 
-    private mutating func startEagerCall(_ attempt: inout CallAttempt, name: String, id: String?) -> Int {
+    private mutating func startEagerCall(name: String, id: String?) -> Int {
         let index = nextIndex
         nextIndex += 1
         let id = id ?? ids.next(style: family.idStyle)
         out.append(.toolCallStart(index: index, id: id, name: name))
-        attempt.eager.calls.append(EagerProgress.Started(index: index, id: id, name: name, arguments: ""))
-        return attempt.eager.calls.count - 1
+        call.eager.calls.append(EagerProgress.Started(index: index, id: id, name: name, arguments: ""))
+        return call.eager.calls.count - 1
     }
 
-    private mutating func sendArguments(_ w: ByteWindow, _ attempt: inout CallAttempt, call: Int, _ range: Range<Int>) {
+    private mutating func sendArguments(_ w: ByteWindow, slot: Int, _ range: Range<Int>) {
         // Never split a UTF-8 sequence between fragments.
         let end = Bytes.scalarBoundary(w.p, from: range.lowerBound - w.base, to: range.upperBound - w.base) + w.base
         guard end > range.lowerBound else { return }
         let fragment = Bytes.string(w.p, (range.lowerBound - w.base)..<(end - w.base))
-        attempt.eager.calls[call].arguments += fragment
-        out.append(.toolCallArguments(index: attempt.eager.calls[call].index, fragment: fragment))
-        attempt.eager.argumentsSent[call] = end
-        attempt.eager.consumedEnd = max(attempt.eager.consumedEnd, end)
+        call.eager.calls[slot].arguments += fragment
+        out.append(.toolCallArguments(index: call.eager.calls[slot].index, fragment: fragment))
+        call.eager.argumentsSent[slot] = end
+        call.eager.consumedEnd = max(call.eager.consumedEnd, end)
     }
 
-    private mutating func streamJSONCalls(_ w: ByteWindow, _ attempt: inout CallAttempt, scanner: JSONExtentScanner,
-                                          keys: JSONCallKeys, tentative: Bool)
-    {
+    private mutating func streamJSONCalls(_ w: ByteWindow, keys: JSONCallKeys, tentative: Bool) {
+        let scanner = call.json
         let members = scanner.members
-        var object = attempt.eager.openObject
-        var memberIndex = attempt.eager.openMember
+        var object = call.eager.openObject
+        var memberIndex = call.eager.openMember
         while object < scanner.objects.count {
             var name: String?
             var id: String?
@@ -89,66 +88,65 @@ extension StreamingParser {
                 }
                 m += 1
             }
-            var slot = attempt.eager.objectSlots[object]
+            var slot = call.eager.objectSlots[object]
             // A tentative start (`{` in prose) is a call only once its arguments are complete: before that
             // a stream would show calls that turn out to be prose.
             let ready = tentative ? arguments?.valueEnd != nil : (arguments != nil || !keys.argumentsRequired)
             if slot == nil, let name, !name.isEmpty, ready {
-                slot = startEagerCall(&attempt, name: name, id: id)
-                attempt.eager.objectSlots[object] = slot
+                slot = startEagerCall(name: name, id: id)
+                call.eager.objectSlots[object] = slot
             }
             if let slot, let arguments, w[arguments.valueStart] == UInt8(ascii: "{") {
-                let from = attempt.eager.argumentsSent[slot] ?? arguments.valueStart
+                let from = call.eager.argumentsSent[slot] ?? arguments.valueStart
                 let to = arguments.valueEnd ?? scanner.position
-                if to > from { sendArguments(w, &attempt, call: slot, from..<to) }
+                if to > from { sendArguments(w, slot: slot, from..<to) }
             }
             guard scanner.objects[object].end != nil else { break }
             // This object is complete: what is left of it is sent when the call text is finalized.
             object += 1
             memberIndex = m
         }
-        attempt.eager.openObject = object
-        attempt.eager.openMember = memberIndex
+        call.eager.openObject = object
+        call.eager.openMember = memberIndex
     }
 
     private func shifted(_ range: Range<Int>, _ w: ByteWindow) -> Range<Int> {
         (range.lowerBound - w.base)..<(range.upperBound - w.base)
     }
 
-    private mutating func streamNameThenJSON(_ w: ByteWindow, _ attempt: inout CallAttempt,
-                                             scanner: NameThenJSONScanner)
-    {
+    private mutating func streamNameThenJSON(_ w: ByteWindow) {
+        let scanner = call.nameThenJSON
         guard let nameRange = scanner.nameRange, let start = scanner.argumentsStart else { return }
-        if !attempt.eager.started {
+        if !call.eager.started {
             let id = scanner.idRange.flatMap { $0.isEmpty ? nil : Bytes.string(w.p, shifted($0, w)) }
-            _ = startEagerCall(&attempt, name: Bytes.string(w.p, shifted(nameRange, w)), id: id)
+            _ = startEagerCall(name: Bytes.string(w.p, shifted(nameRange, w)), id: id)
         }
-        let from = attempt.eager.argumentsSent[0] ?? start
-        if scanner.position > from { sendArguments(w, &attempt, call: 0, from..<scanner.position) }
+        let from = call.eager.argumentsSent[0] ?? start
+        if scanner.position > from { sendArguments(w, slot: 0, from..<scanner.position) }
     }
 
-    private mutating func streamXML(_ w: ByteWindow, _ attempt: inout CallAttempt, body: XMLParametersBody) {
-        let bodyBytes = w.slice(attempt.bodyStart..<w.end)
-        if attempt.eager.xmlNext == nil {
+    private mutating func streamXML(_ w: ByteWindow, body: XMLParametersBody) {
+        let bodyBytes = w.slice(call.bodyStart..<w.end)
+        if call.eager.xmlNext == nil {
             guard case .header(let name, let next) = body.header(bodyBytes, end: bodyBytes.count, final: false) else {
                 return
             }
-            _ = startEagerCall(&attempt, name: name, id: nil)
-            attempt.eager.xmlNext = attempt.bodyStart + next
-            attempt.eager.xmlTool = name
-            attempt.eager.consumedEnd = attempt.bodyStart + next
+            _ = startEagerCall(name: name, id: nil)
+            call.eager.xmlNext = call.bodyStart + next
+            call.eager.xmlTool = name
+            call.eager.consumedEnd = call.bodyStart + next
         }
-        while let next = attempt.eager.xmlNext {
+        while let next = call.eager.xmlNext {
             guard case .parameter(let key, let value, let after) = body.step(
-                bodyBytes, from: next - attempt.bodyStart, end: bodyBytes.count, final: false, closed: false,
-                tool: attempt.eager.xmlTool, tools: tools)
+                bodyBytes, from: next - call.bodyStart, end: bodyBytes.count, final: false, closed: false,
+                tool: call.eager.xmlTool, tools: tools)
             else { return }
-            let fragment = (attempt.eager.calls[0].arguments.isEmpty ? "{" : ",") + key.jsonQuoted() + ":"
+            let fragment = (call.eager.calls[0].arguments.isEmpty ? "{" : ",") + key.jsonQuoted() + ":"
                 + value.serialized(.compact)
-            attempt.eager.calls[0].arguments += fragment
-            out.append(.toolCallArguments(index: attempt.eager.calls[0].index, fragment: fragment))
-            attempt.eager.xmlNext = attempt.bodyStart + after
-            attempt.eager.consumedEnd = attempt.bodyStart + after
+            call.eager.calls[0].arguments += fragment
+            out.append(.toolCallArguments(index: call.eager.calls[0].index, fragment: fragment))
+            call.eager.xmlNext = call.bodyStart + after
+            call.eager.consumedEnd = call.bodyStart + after
         }
     }
 }

@@ -29,6 +29,8 @@ public struct StreamingParser: Sendable {
     var cursor = 0
     var finished = false
     var state: State
+    /// The call being read while `state` is `.call`.
+    var call = CallAttempt()
     var inReasoning = false
     var content = TextChannel()
     var reasoningText = TextChannel()
@@ -55,7 +57,7 @@ public struct StreamingParser: Sendable {
         /// `ReasoningStart.detect`: text is held until a reasoning marker or the end decides.
         case detecting(scanFrom: Int)
         case text
-        case call(CallAttempt)
+        case call
         /// After a self-delimited body: swallow the optional end marker if it follows.
         case optionalEnd(syntax: Int, from: Int)
     }
@@ -90,41 +92,73 @@ public struct StreamingParser: Sendable {
 
     /// Feeds the next piece of output; returns the deltas it releases.
     public mutating func feed(_ text: String) -> [ParserDelta] {
+        var deltas: [ParserDelta] = []
+        feed(text, into: &deltas)
+        return deltas
+    }
+
+    /// Feeds the next piece of output, appending the deltas it releases to `deltas` (no allocation per
+    /// chunk when the caller reuses the array).
+    public mutating func feed(_ text: String, into deltas: inout [ParserDelta]) {
         var text = text
-        text.withUTF8 { buffer.append(contentsOf: $0) }
-        return run()
+        text.withUTF8 { feed(chunk: $0, into: &deltas) }
     }
 
     public mutating func feed<Chunk: Collection>(bytes: Chunk) -> [ParserDelta] where Chunk.Element == UInt8 {
-        buffer.append(contentsOf: bytes)
-        return run()
+        var deltas: [ParserDelta] = []
+        let contiguous = bytes.withContiguousStorageIfAvailable { chunk -> Bool in
+            feed(chunk: chunk, into: &deltas)
+            return true
+        }
+        if contiguous == nil { Array(bytes).withUnsafeBufferPointer { feed(chunk: $0, into: &deltas) } }
+        return deltas
     }
 
     /// Ends the output: whatever was held back is decided (a marker prefix is text, an unclosed call is
     /// complete if its body is, else content).
     public mutating func finish() -> [ParserDelta] {
-        guard !finished else { return [] }
+        var deltas: [ParserDelta] = []
+        finish(into: &deltas)
+        return deltas
+    }
+
+    public mutating func finish(into deltas: inout [ParserDelta]) {
+        guard !finished else { return }
         finished = true
-        var deltas = run()
-        if let text = content.finish() { deltas.append(.content(text)) }
-        if let text = reasoningText.finish() { deltas.append(.reasoning(text)) }
+        swap(&out, &deltas)
+        defer { swap(&out, &deltas) }
+        let pending = buffer
+        pending.withUnsafeBufferPointer { run(ByteWindow(p: $0, base: base)) }
+        if let text = content.finish() { out.append(.content(text)) }
+        if let text = reasoningText.finish() { out.append(.reasoning(text)) }
         if inReasoning {
             diagnostics.append(ParseDiagnostic(kind: .unterminatedReasoning, message: "the output ended inside reasoning",
                                                range: base + buffer.count..<base + buffer.count))
         }
-        return deltas
     }
 
-    private mutating func run() -> [ParserDelta] {
-        let snapshot = buffer
-        snapshot.withUnsafeBufferPointer { p in
-            let window = ByteWindow(p: p, base: base)
-            while step(window) {}
+    /// Runs the machine over a chunk. When nothing is pending (the usual case between calls) it works
+    /// on the chunk's bytes in place and keeps only what it still needs.
+    private mutating func feed(chunk: UnsafeBufferPointer<UInt8>, into deltas: inout [ParserDelta]) {
+        guard !finished else { return }
+        swap(&out, &deltas)
+        defer { swap(&out, &deltas) }
+        if buffer.isEmpty {
+            let start = base
+            run(ByteWindow(p: chunk, base: start))
+            let keep = min(max(neededFrom(), start), start + chunk.count)
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[(keep - start)...]))
+            base = keep
+            return
         }
+        buffer.append(contentsOf: chunk)
+        let pending = buffer
+        pending.withUnsafeBufferPointer { run(ByteWindow(p: $0, base: base)) }
         compact()
-        let deltas = out
-        out.removeAll(keepingCapacity: true)
-        return deltas
+    }
+
+    private mutating func run(_ window: ByteWindow) {
+        while step(window) {}
     }
 
     /// One transition; false when the machine needs more output to go on.
@@ -132,16 +166,10 @@ public struct StreamingParser: Sendable {
         switch state {
         case .detecting(let scanFrom): return stepDetecting(w, scanFrom: scanFrom)
         case .text: return stepText(w)
-        case .call(var attempt):
-            switch advanceCall(w, &attempt) {
-            case .again:
-                state = .call(attempt)
-                return true
-            case .wait:
-                state = .call(attempt)
-                return false
-            case .ended:
-                return true
+        case .call:
+            switch advanceCall(w) {
+            case .again, .ended: return true
+            case .wait: return false
             }
         case .optionalEnd(let syntax, let from): return stepOptionalEnd(w, syntax: syntax, from: from)
         }
@@ -239,17 +267,26 @@ public struct StreamingParser: Sendable {
         }
     }
 
-    /// Drops released bytes from the front of the buffer once they are many, so a long stream keeps a
-    /// small buffer at amortized O(1) per byte.
-    private mutating func compact() {
-        let keepFrom: Int
+    /// The first output offset the machine may still look at.
+    private func neededFrom() -> Int {
         switch state {
-        case .detecting: return
-        case .text: keepFrom = cursor
-        case .call(let attempt): keepFrom = attempt.regionStart
-        case .optionalEnd(_, let from): keepFrom = from
+        case .detecting: return cursor
+        case .text: return cursor
+        case .call: return call.regionStart
+        case .optionalEnd(_, let from): return from
         }
+    }
+
+    /// Drops released bytes from the front of the buffer: all of them when nothing is pending (so the
+    /// next chunk is read in place), else once they are many, at amortized O(1) per byte.
+    private mutating func compact() {
+        let keepFrom = neededFrom()
         let drop = keepFrom - base
+        if keepFrom >= base + buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            base += drop
+            return
+        }
         guard drop >= 4096, drop * 2 >= buffer.count else { return }
         buffer.removeFirst(drop)
         base = keepFrom

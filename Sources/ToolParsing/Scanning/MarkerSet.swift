@@ -29,7 +29,8 @@ struct MarkerSet: Sendable {
     /// For each byte value, the markers that start with it, longest first.
     private let byFirstByte: [[Int]]
     private let isFirstByte: [Bool]
-    private let singleFirstByte: UInt8?
+    /// The distinct first bytes, when few enough to search each with `memchr`.
+    private let firstBytes: [UInt8]
 
     init(_ markers: [Marker]) {
         let markers = markers.filter { !$0.bytes.isEmpty }
@@ -44,7 +45,7 @@ struct MarkerSet: Sendable {
         byFirstByte = table
         isFirstByte = table.map { !$0.isEmpty }
         let firsts = Set(markers.map { $0.bytes[0] })
-        singleFirstByte = firsts.count == 1 ? firsts.first : nil
+        firstBytes = firsts.count <= 4 ? firsts.sorted() : []
     }
 
     var isEmpty: Bool { markers.isEmpty }
@@ -52,19 +53,35 @@ struct MarkerSet: Sendable {
     /// The first marker (or marker prefix cut by `end`, unless `final`) in `p[from..<end]`.
     func first(in p: UnsafeBufferPointer<UInt8>, from: Int, to end: Int, final: Bool) -> Found {
         guard !markers.isEmpty, from < end, let base = p.baseAddress else { return .none }
-        var i = from
-        while i < end {
-            if let single = singleFirstByte {
-                guard let hit = memchr(base + i, Int32(single), end - i) else { return .none }
-                i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            } else {
+        if firstBytes.isEmpty {
+            var i = from
+            while i < end {
                 while i < end, !isFirstByte[Int(base[i])] { i += 1 }
                 if i == end { return .none }
+                if let found = matchAt(p, at: i, end: end, final: final) { return found }
+                i += 1
             }
-            if let found = matchAt(p, at: i, end: end, final: final) { return found }
-            i += 1
+            return .none
         }
-        return .none
+        // Few distinct first bytes: the next occurrence of each by memchr (SIMD), the nearest one first.
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: firstBytes.count) { next -> Found in
+            func occurrence(_ byte: UInt8, from i: Int) -> Int {
+                guard i < end, let hit = memchr(base + i, Int32(byte), end - i) else { return end }
+                return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
+            for (k, byte) in firstBytes.enumerated() { next[k] = occurrence(byte, from: from) }
+            while true {
+                var nearest = end
+                var which = -1
+                for k in 0..<firstBytes.count where next[k] < nearest {
+                    nearest = next[k]
+                    which = k
+                }
+                if which < 0 { return .none }
+                if let found = matchAt(p, at: nearest, end: end, final: final) { return found }
+                next[which] = occurrence(firstBytes[which], from: nearest + 1)
+            }
+        }
     }
 
     /// What starts exactly at `at`: a marker, a marker prefix cut by `end`, or nil.
