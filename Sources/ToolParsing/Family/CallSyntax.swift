@@ -8,14 +8,25 @@
 /// - `ends` empty: the body delimits itself (JSON, brackets) or runs to the next call / end of output.
 /// - `endOptional`: after a self-delimited body the end marker is swallowed when present (a stray
 ///   `</tool_call>` after a bare `<function=…>…</function>`), not required.
-struct CallSyntax: Sendable {
-    var starts: [[UInt8]]
-    var startIncluded: Bool
-    var tentative: Bool
-    var ends: [[UInt8]]
-    var endOptional: Bool
+final class CallSyntax: Sendable {
+    let starts: [[UInt8]]
+    let startIncluded: Bool
+    let tentative: Bool
+    let ends: [[UInt8]]
+    let endOptional: Bool
     /// Alternatives, tried in order by their `recognize`.
-    var bodies: [any BodyKind]
+    let bodies: [any BodyKind]
+
+    init(starts: [[UInt8]], startIncluded: Bool, tentative: Bool, ends: [[UInt8]], endOptional: Bool,
+         bodies: [any BodyKind])
+    {
+        self.starts = starts
+        self.startIncluded = startIncluded
+        self.tentative = tentative
+        self.ends = ends
+        self.endOptional = endOptional
+        self.bodies = bodies
+    }
 
     /// True when the body kind finds its own end (so the end marker is looked for after it).
     func delimitsItself(_ body: any BodyKind) -> Bool {

@@ -131,7 +131,7 @@ public struct Family: Sendable {
 }
 
 /// The markers the machine looks for outside calls, for one reasoning configuration.
-struct Triggers: Sendable {
+final class Triggers: Sendable {
     static let reasoningStartTag = -1
     static let reasoningEndTag = -2
 
@@ -165,7 +165,7 @@ struct Triggers: Sendable {
 }
 
 /// The markers that can close one syntax's call region, tagged by what they mean.
-struct RegionMarkers: Sendable {
+final class RegionMarkers: Sendable {
     static let closingTag = 0
     static let end = 1
     static let nextCall = 2

@@ -45,7 +45,10 @@ extension StreamingParser {
     }
 
     mutating func startCall(syntax index: Int, at: Int, markerLength: Int) {
-        call = CallAttempt()
+        // Reset in place: the scanners are replaced when a body kind is recognized.
+        call.body = nil
+        call.phase = .recognizing
+        if call.eager.started || call.eager.xmlNext != nil { call.eager = EagerProgress() }
         call.syntax = index
         call.regionStart = at
         call.markerEnd = at + markerLength
@@ -243,7 +246,8 @@ extension StreamingParser {
         return .again
     }
 
-    /// The start marker was ordinary text: release it and scan on after it.
+    /// The start marker was ordinary text: the search goes on after it (the marker is released with the
+    /// text around it).
     private mutating func demote(_ w: ByteWindow) {
         if call.eager.started {
             giveBack(w, region: call.regionStart..<call.eager.consumedEnd,
@@ -251,8 +255,14 @@ extension StreamingParser {
             return
         }
         state = .text
-        releaseContent(w, call.regionStart..<call.markerEnd)
-        cursor = call.markerEnd
+        scanFrom = call.markerEnd
+    }
+
+    /// Releases the text held before a tentative start, now that a call is emitted after it.
+    mutating func releaseTextBeforeCall(_ w: ByteWindow) {
+        guard cursor < call.regionStart else { return }
+        releaseContent(w, cursor..<call.regionStart)
+        cursor = call.regionStart
     }
 
     /// The call's text is complete: parse it and emit the calls, or give the text back.
@@ -280,6 +290,7 @@ extension StreamingParser {
                 demote(w)
                 return .ended
             }
+            releaseTextBeforeCall(w)
             for part in rejected {
                 let range = (part.range.lowerBound + parsed.lowerBound)..<(part.range.upperBound + parsed.lowerBound)
                 releaseContent(w, range)
@@ -306,7 +317,7 @@ extension StreamingParser {
             cursor = rest.upperBound
         } else {
             diagnose(failure.truncated ? .truncatedCall : .malformedCall, failure.reason, region)
-            releaseContent(w, region)
+            releaseContent(w, min(cursor, region.lowerBound)..<region.upperBound)
             cursor = region.upperBound
         }
         state = .text

@@ -47,7 +47,8 @@ extension StreamingParser {
         }
     }
 
-    private mutating func startEagerCall(name: String, id: String?) -> Int {
+    private mutating func startEagerCall(_ w: ByteWindow, name: String, id: String?) -> Int {
+        releaseTextBeforeCall(w)
         let index = nextIndex
         nextIndex += 1
         let id = id ?? ids.next(style: family.idStyle)
@@ -93,7 +94,7 @@ extension StreamingParser {
             // a stream would show calls that turn out to be prose.
             let ready = tentative ? arguments?.valueEnd != nil : (arguments != nil || !keys.argumentsRequired)
             if slot == nil, let name, !name.isEmpty, ready {
-                slot = startEagerCall(name: name, id: id)
+                slot = startEagerCall(w, name: name, id: id)
                 call.eager.objectSlots[object] = slot
             }
             if let slot, let arguments, w[arguments.valueStart] == UInt8(ascii: "{") {
@@ -119,7 +120,7 @@ extension StreamingParser {
         guard let nameRange = scanner.nameRange, let start = scanner.argumentsStart else { return }
         if !call.eager.started {
             let id = scanner.idRange.flatMap { $0.isEmpty ? nil : Bytes.string(w.p, shifted($0, w)) }
-            _ = startEagerCall(name: Bytes.string(w.p, shifted(nameRange, w)), id: id)
+            _ = startEagerCall(w, name: Bytes.string(w.p, shifted(nameRange, w)), id: id)
         }
         let from = call.eager.argumentsSent[0] ?? start
         if scanner.position > from { sendArguments(w, slot: 0, from..<scanner.position) }
@@ -131,7 +132,7 @@ extension StreamingParser {
             guard case .header(let name, let next) = body.header(bodyBytes, end: bodyBytes.count, final: false) else {
                 return
             }
-            _ = startEagerCall(name: name, id: nil)
+            _ = startEagerCall(w, name: name, id: nil)
             call.eager.xmlNext = call.bodyStart + next
             call.eager.xmlTool = name
             call.eager.consumedEnd = call.bodyStart + next

@@ -27,6 +27,9 @@ public struct StreamingParser: Sendable {
     let prefixLength: Int
     /// Outside calls: bytes before this offset have been released.
     var cursor = 0
+    /// Outside calls: where the marker search goes on (after a demoted tentative marker, which is still
+    /// unreleased text between `cursor` and here).
+    var scanFrom = 0
     var finished = false
     var state: State
     /// The call being read while `state` is `.call`.
@@ -37,6 +40,9 @@ public struct StreamingParser: Sendable {
     var sawReasoning = false
     var nextIndex = 0
     var out: [ParserDelta] = []
+    /// The string being fed, and its output offsets, while it is read in place.
+    private var chunkText: String?
+    private var chunkRange = 0..<0
 
     /// Why parts of the output did not become calls, so far.
     public internal(set) var diagnostics: [ParseDiagnostic] = []
@@ -100,8 +106,17 @@ public struct StreamingParser: Sendable {
     /// Feeds the next piece of output, appending the deltas it releases to `deltas` (no allocation per
     /// chunk when the caller reuses the array).
     public mutating func feed(_ text: String, into deltas: inout [ParserDelta]) {
+        let original = text
         var text = text
-        text.withUTF8 { feed(chunk: $0, into: &deltas) }
+        text.withUTF8 { bytes in
+            // Read in place (nothing pending): content that is the whole chunk is passed on as this string.
+            if buffer.isEmpty {
+                chunkText = original
+                chunkRange = base..<(base + bytes.count)
+            }
+            feed(chunk: bytes, into: &deltas)
+            chunkText = nil
+        }
     }
 
     public mutating func feed<Chunk: Collection>(bytes: Chunk) -> [ParserDelta] where Chunk.Element == UInt8 {
@@ -147,7 +162,9 @@ public struct StreamingParser: Sendable {
             let start = base
             run(ByteWindow(p: chunk, base: start))
             let keep = min(max(neededFrom(), start), start + chunk.count)
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[(keep - start)...]))
+            if keep < start + chunk.count {
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[(keep - start)...]))
+            }
             base = keep
             return
         }
@@ -177,7 +194,7 @@ public struct StreamingParser: Sendable {
 
     private mutating func stepText(_ w: ByteWindow) -> Bool {
         let markers = inReasoning ? triggers.reasoningEnd : triggers.text
-        switch w.first(markers, from: cursor, final: finished) {
+        switch w.first(markers, from: max(cursor, scanFrom), final: finished) {
         case .none:
             release(w, cursor..<w.end)
             cursor = w.end
@@ -187,8 +204,13 @@ public struct StreamingParser: Sendable {
             cursor = at
             return false
         case .marker(let index, let at):
-            release(w, cursor..<at)
             let marker = markers.markers[index]
+            // Text before a tentative start stays unreleased until the call is decided: if it is not a
+            // call, the marker is text and the content goes out in one piece.
+            if marker.tag < 0 || !family.syntaxes[marker.tag].tentative {
+                release(w, cursor..<at)
+                cursor = at
+            }
             switch marker.tag {
             case Triggers.reasoningStartTag:
                 inReasoning = true
@@ -256,15 +278,28 @@ public struct StreamingParser: Sendable {
     mutating func releaseContent(_ w: ByteWindow, _ range: Range<Int>) {
         let lower = max(range.lowerBound, prefixLength)
         guard lower < range.upperBound else { return }
-        if let text = content.append(w.p, (lower - w.base)..<(range.upperBound - w.base)) { out.append(.content(text)) }
+        let output = content.append(w.p, (lower - w.base)..<(range.upperBound - w.base))
+        if let prefix = output.prefix { out.append(.content(prefix)) }
+        if let released = output.range { out.append(.content(text(w, released))) }
     }
 
     mutating func releaseReasoning(_ w: ByteWindow, _ range: Range<Int>) {
         let lower = max(range.lowerBound, prefixLength)
         guard lower < range.upperBound else { return }
-        if let text = reasoningText.append(w.p, (lower - w.base)..<(range.upperBound - w.base)) {
-            out.append(.reasoning(text))
+        let output = reasoningText.append(w.p, (lower - w.base)..<(range.upperBound - w.base))
+        if let prefix = output.prefix { out.append(.reasoning(prefix)) }
+        if let released = output.range { out.append(.reasoning(text(w, released))) }
+    }
+
+    /// The text of `range` (offsets into the window's buffer): the chunk's own string when the range is
+    /// the whole chunk (the usual case for streamed prose), a new string otherwise.
+    private func text(_ w: ByteWindow, _ range: Range<Int>) -> String {
+        if let chunkText, range.lowerBound + w.base == chunkRange.lowerBound,
+           range.upperBound + w.base == chunkRange.upperBound
+        {
+            return chunkText
         }
+        return Bytes.string(w.p, range)
     }
 
     /// The first output offset the machine may still look at.
@@ -272,7 +307,7 @@ public struct StreamingParser: Sendable {
         switch state {
         case .detecting: return cursor
         case .text: return cursor
-        case .call: return call.regionStart
+        case .call: return min(cursor, call.regionStart)
         case .optionalEnd(_, let from): return from
         }
     }
