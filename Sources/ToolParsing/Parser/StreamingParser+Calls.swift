@@ -12,12 +12,17 @@ extension StreamingParser {
         /// The body alternative recognized.
         var body: Int?
         var phase = Phase.recognizing
-        /// The extent scanners; the body kind's extent says which one runs in `.scanning`.
+        /// The extent scanners; `scanner` says which one runs in `.scanning`.
+        var scanner = ScannerKind.json
         var json = JSONExtentScanner(from: 0)
         var nameThenJSON = NameThenJSONScanner(from: 0, markers: .init())
         var python = PythonExtentScanner(from: 0)
         /// What eager mode has already sent of this call's calls.
         var eager = EagerProgress()
+    }
+
+    enum ScannerKind {
+        case json, nameThenJSON, python
     }
 
     enum Phase {
@@ -57,9 +62,9 @@ extension StreamingParser {
     }
 
     mutating func advanceCall(_ w: ByteWindow) -> CallStep {
-        let syntax = family.syntaxes[call.syntax]
         switch call.phase {
         case .recognizing:
+            let syntax = family.syntaxes[call.syntax]
             let body = w.slice(call.bodyStart..<w.end)
             var undecided = false
             for (i, kind) in syntax.bodies.enumerated() {
@@ -82,10 +87,10 @@ extension StreamingParser {
 
         case .scanning:
             let status: JSONExtentScanner.Status
-            switch syntax.bodies[call.body ?? 0].extent {
+            switch call.scanner {
             case .json: status = call.json.scan(w.p, base: w.base, to: w.end)
             case .nameThenJSON: status = call.nameThenJSON.scan(w.p, base: w.base, to: w.end, final: finished)
-            default: status = call.python.scan(w.p, base: w.base, to: w.end, final: finished)
+            case .python: status = call.python.scan(w.p, base: w.base, to: w.end, final: finished)
             }
             if commit == .eager { streamEagerly(w) }
             return bodyScanned(w, status)
@@ -152,7 +157,7 @@ extension StreamingParser {
             case .none?, nil:
                 break
             }
-            if syntax.endOptional {
+            if family.syntaxes[call.syntax].endOptional {
                 return finalize(w, region: call.regionStart..<bodyEnd, body: call.bodyStart..<bodyEnd,
                                 closed: false)
             }
@@ -198,12 +203,15 @@ extension StreamingParser {
             var depth = 0
             if commit == .eager, case .jsonCalls(_, let d) = kind.eagerShape { depth = d }
             call.json = JSONExtentScanner(from: call.bodyStart, top: top, memberDepth: depth)
+            call.scanner = .json
             call.phase = .scanning
         case .nameThenJSON(let markers):
             call.nameThenJSON = NameThenJSONScanner(from: call.bodyStart, markers: markers)
+            call.scanner = .nameThenJSON
             call.phase = .scanning
         case .python:
             call.python = PythonExtentScanner(from: call.bodyStart)
+            call.scanner = .python
             call.phase = .scanning
         case .closingTag:
             call.phase = .closingTag(searchFrom: call.markerEnd)

@@ -106,17 +106,40 @@ public struct StreamingParser: Sendable {
     /// Feeds the next piece of output, appending the deltas it releases to `deltas` (no allocation per
     /// chunk when the caller reuses the array).
     public mutating func feed(_ text: String, into deltas: inout [ParserDelta]) {
-        let original = text
-        var text = text
-        text.withUTF8 { bytes in
-            // Read in place (nothing pending): content that is the whole chunk is passed on as this string.
+        var bytes = text
+        bytes.withUTF8 { chunk in
+            if passThrough(chunk, text, into: &deltas) { return }
             if buffer.isEmpty {
-                chunkText = original
-                chunkRange = base..<(base + bytes.count)
+                // Read in place: content that is the whole chunk is passed on as the string that came in.
+                chunkText = text
+                chunkRange = base..<(base + chunk.count)
             }
-            feed(chunk: bytes, into: &deltas)
+            feed(chunk: chunk, into: &deltas)
             chunkText = nil
         }
+    }
+
+    /// The streaming fast path, one step of the text state: a chunk with no marker (nor the start of one)
+    /// goes straight to the text channel, and when it is released whole, as the string that came in.
+    private mutating func passThrough(_ chunk: UnsafeBufferPointer<UInt8>, _ text: String,
+                                      into deltas: inout [ParserDelta]) -> Bool
+    {
+        guard case .text = state, !finished, buffer.isEmpty, cursor == base, scanFrom <= base, base >= prefixLength,
+              !chunk.isEmpty
+        else { return false }
+        let reasoning = inReasoning
+        guard (reasoning ? triggers.reasoningEnd : triggers.text).first(in: chunk, from: 0, to: chunk.count,
+                                                                          final: false) == .none
+        else { return false }
+        let output = reasoning ? reasoningText.append(chunk, 0..<chunk.count) : content.append(chunk, 0..<chunk.count)
+        if let prefix = output.prefix { deltas.append(reasoning ? .reasoning(prefix) : .content(prefix)) }
+        if let range = output.range {
+            let released = range.count == chunk.count ? text : Bytes.string(chunk, range)
+            deltas.append(reasoning ? .reasoning(released) : .content(released))
+        }
+        base += chunk.count
+        cursor = base
+        return true
     }
 
     public mutating func feed<Chunk: Collection>(bytes: Chunk) -> [ParserDelta] where Chunk.Element == UInt8 {
@@ -169,8 +192,11 @@ public struct StreamingParser: Sendable {
             return
         }
         buffer.append(contentsOf: chunk)
-        let pending = buffer
-        pending.withUnsafeBufferPointer { run(ByteWindow(p: $0, base: base)) }
+        do {
+            // A second reference for the run (the machine mutates self); gone before compacting.
+            let pending = buffer
+            pending.withUnsafeBufferPointer { run(ByteWindow(p: $0, base: base)) }
+        }
         compact()
     }
 
