@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The machine inside a call: recognize the body kind, follow its extent to the end of the call's text,
 /// then emit the call or give its text back.
 extension StreamingParser {
@@ -304,7 +310,7 @@ extension StreamingParser {
                 releaseContent(w, range)
                 diagnose(.rejectedPart, part.reason, range)
             }
-            emit(calls, region: region)
+            emit(calls, region: region, w)
             cursor = region.upperBound
             let swallowsEnd = syntax.endOptional && !syntax.ends.isEmpty && !closed && syntax.delimitsItself(kind)
             state = swallowsEnd ? .optionalEnd(syntax: call.syntax, from: region.upperBound) : .text
@@ -332,7 +338,21 @@ extension StreamingParser {
     }
 
     /// Emits the calls of a finished call text (completing those eager mode has started).
-    private mutating func emit(_ calls: [BodyCall], region: Range<Int>) {
+    /// Whether the complete arguments text begins with what eager mode sent: the model's bytes still in
+    /// the buffer, or the built fragments.
+    private func argumentsContinue(_ arguments: String, _ started: EagerProgress.Started, _ w: ByteWindow) -> Bool {
+        guard arguments.utf8.count >= started.sentBytes else { return false }
+        guard let raw = started.rawStart else { return arguments.utf8.starts(with: started.arguments.utf8) }
+        guard raw >= w.base, raw + started.sentBytes <= w.end else { return false }
+        var arguments = arguments
+        let sent = w.slice(raw..<(raw + started.sentBytes))
+        return arguments.withUTF8 { text in
+            guard let a = text.baseAddress, let b = sent.baseAddress else { return sent.isEmpty }
+            return memcmp(a, b, sent.count) == 0
+        }
+    }
+
+    private mutating func emit(_ calls: [BodyCall], region: Range<Int>, _ w: ByteWindow) {
         for (n, parsed) in calls.enumerated() {
             let index: Int
             let id: String
@@ -340,8 +360,8 @@ extension StreamingParser {
                 let started = call.eager.calls[n]
                 index = started.index
                 id = started.id
-                if parsed.arguments.utf8.starts(with: started.arguments.utf8) && parsed.name == started.name {
-                    let rest = String(parsed.arguments.utf8.dropFirst(started.arguments.utf8.count)) ?? ""
+                if parsed.name == started.name && argumentsContinue(parsed.arguments, started, w) {
+                    let rest = String(parsed.arguments.utf8.dropFirst(started.sentBytes)) ?? ""
                     if !rest.isEmpty { out.append(.toolCallArguments(index: index, fragment: rest)) }
                 } else {
                     diagnose(.streamedCallBroken, "the streamed call differs from the complete one", region)

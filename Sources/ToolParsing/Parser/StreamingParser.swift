@@ -109,11 +109,10 @@ public struct StreamingParser: Sendable {
         var bytes = text
         bytes.withUTF8 { chunk in
             if passThrough(chunk, text, into: &deltas) { return }
-            if buffer.isEmpty {
-                // Read in place: content that is the whole chunk is passed on as the string that came in.
-                chunkText = text
-                chunkRange = base..<(base + chunk.count)
-            }
+            // Text (content, reasoning, streamed arguments) that is exactly this chunk is passed on as the
+            // string that came in.
+            chunkText = text
+            chunkRange = (base + buffer.count)..<(base + buffer.count + chunk.count)
             feed(chunk: chunk, into: &deltas)
             chunkText = nil
         }
@@ -319,7 +318,7 @@ public struct StreamingParser: Sendable {
 
     /// The text of `range` (offsets into the window's buffer): the chunk's own string when the range is
     /// the whole chunk (the usual case for streamed prose), a new string otherwise.
-    private func text(_ w: ByteWindow, _ range: Range<Int>) -> String {
+    func text(_ w: ByteWindow, _ range: Range<Int>) -> String {
         if let chunkText, range.lowerBound + w.base == chunkRange.lowerBound,
            range.upperBound + w.base == chunkRange.upperBound
         {

@@ -62,8 +62,23 @@ struct BenchParsers: ParsableCommand {
                 + formatRate(eager * megabytes) + "      " + formatRate(assembled * megabytes)
                 + String(format: "  %9.2fx (%.2fx)", whole / stream, whole / assembled))
         }
+        guard let first = families.first, only == nil || only == "linearity" else { return }
+        // Linearity: 1 MB with one call holding half of it, streamed in the same chunks.
+        print("linearity: ~1 MB output, one call with a ~0.5 MB argument, \(chunk)-byte chunks")
+        for family in families {
+            let text = BenchParsersWorkload.longText(for: family)
+            let chunks = BenchParsersWorkload.chunks(text, size: chunk)
+            var options = ParserOptions(ids: ToolCallIDGenerator(seed: 1))
+            let rate = operationsPerSecond(seconds: seconds / 4) { Self.stream(family, chunks, options, assemble: false) }
+            options.commit = .eager
+            let eager = operationsPerSecond(seconds: seconds / 4) { Self.stream(family, chunks, options, assemble: false) }
+            _ = first
+            let megabytes = Double(text.utf8.count) / 1e6
+            print(family.name.padding(toLength: 14, withPad: " ", startingAt: 0) + "  stream " + formatRate(rate * megabytes)
+                + " MB/s   eager " + formatRate(eager * megabytes) + " MB/s")
+        }
+        guard only == nil else { return }
         // Baselines on the same bytes: Foundation and toolgate's JSON module decoding them as one JSON string.
-        guard let first = families.first, only == nil else { return }
         let text = BenchParsersWorkload.text(for: first)
         let data = Data(("[" + text.jsonQuoted() + "]").utf8)
         let megabytes = Double(data.count) / 1e6
