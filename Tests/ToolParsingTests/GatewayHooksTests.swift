@@ -25,8 +25,10 @@ struct GatewayHooksTests {
         #expect(message.toolCalls.map(\.name) == [Self.call.name])
         #expect((try? JSONParser().parse(message.toolCalls.first?.arguments ?? "")) == (try? JSONParser().parse(Self.call.arguments)))
         #expect(message.content == nil)
-        // Ranges count the prefill as part of the output.
-        #expect(message.toolCalls.first?.rawRange == 0..<text.utf8.count)
+        // Ranges count the prefill as part of the output: the raw text they point at is the call again.
+        let range = try #require(message.toolCalls.first?.rawRange)
+        let raw = String(decoding: Array(text.utf8)[range], as: UTF8.self)
+        #expect(family.parse(raw, options: Drive.options(tools: Self.tools)).toolCalls.map(\.name) == [Self.call.name])
         for chunking in Drive.standard {
             #expect(Drive.signature(Drive.message(family, continuation, chunking, options: options))
                 == Drive.signature(message), "\(chunking)")

@@ -22,6 +22,8 @@ public struct Family: Sendable {
     let toolPromptTemplate: TextTemplate?
     let toolResultTemplate: TextTemplate?
     let extraStops: [String]
+    /// Markers that are structure, not text (`<|tool_calls_section_begin|>`): dropped outside calls.
+    let dropped: [String]
     /// Start markers of strict (non-tentative) syntaxes: any of them ends a call that lacks its end marker.
     let strictStarts: MarkerSet
     let defaultTriggers: Triggers
@@ -30,7 +32,8 @@ public struct Family: Sendable {
 
     init(name: String, aliases: [String], source: String, format: String, reasoning: ReasoningMarkers?,
          idStyle: ToolCallIDStyle, syntaxes: [CallSyntax], render: RenderTemplate, prefillAny: TextTemplate?,
-         prefillNamed: TextTemplate?, toolPrompt: TextTemplate?, toolResult: TextTemplate?, extraStops: [String])
+         prefillNamed: TextTemplate?, toolPrompt: TextTemplate?, toolResult: TextTemplate?, extraStops: [String],
+         dropped: [String] = [])
     {
         self.name = name
         self.aliases = aliases
@@ -45,12 +48,13 @@ public struct Family: Sendable {
         self.toolPromptTemplate = toolPrompt
         self.toolResultTemplate = toolResult
         self.extraStops = extraStops
+        self.dropped = dropped
         var strict: [MarkerSet.Marker] = []
         for (index, syntax) in syntaxes.enumerated() where !syntax.tentative {
             strict += syntax.starts.map { MarkerSet.Marker(bytes: $0, tag: index) }
         }
         strictStarts = MarkerSet(strict)
-        defaultTriggers = Triggers(syntaxes: syntaxes, reasoning: reasoning)
+        defaultTriggers = Triggers(syntaxes: syntaxes, reasoning: reasoning, dropped: dropped)
         regionMarkers = syntaxes.map { RegionMarkers(syntax: $0, strictStarts: strict) }
     }
 
@@ -134,6 +138,7 @@ public struct Family: Sendable {
 final class Triggers: Sendable {
     static let reasoningStartTag = -1
     static let reasoningEndTag = -2
+    static let droppedTag = -3
 
     /// Call start markers (tag = syntax index) and the reasoning start marker.
     let text: MarkerSet
@@ -143,11 +148,12 @@ final class Triggers: Sendable {
     let detect: MarkerSet
     let reasoning: ReasoningMarkers?
 
-    init(syntaxes: [CallSyntax], reasoning: ReasoningMarkers?) {
+    init(syntaxes: [CallSyntax], reasoning: ReasoningMarkers?, dropped: [String] = []) {
         var text: [MarkerSet.Marker] = []
         for (index, syntax) in syntaxes.enumerated() {
             text += syntax.starts.map { MarkerSet.Marker(bytes: $0, tag: index) }
         }
+        text += dropped.map { MarkerSet.Marker(bytes: Array($0.utf8), tag: Triggers.droppedTag) }
         var end: [MarkerSet.Marker] = []
         var detect: [MarkerSet.Marker] = []
         if let reasoning {

@@ -76,8 +76,9 @@ public struct StreamingParser: Sendable {
         ids = options.ids
         switch options.reasoning {
         case .family: triggers = family.defaultTriggers
-        case .none: triggers = Triggers(syntaxes: family.syntaxes, reasoning: nil)
-        case .markers(let markers): triggers = Triggers(syntaxes: family.syntaxes, reasoning: markers)
+        case .none: triggers = Triggers(syntaxes: family.syntaxes, reasoning: nil, dropped: family.dropped)
+        case .markers(let markers):
+            triggers = Triggers(syntaxes: family.syntaxes, reasoning: markers, dropped: family.dropped)
         }
         switch triggers.reasoning == nil ? .closed : options.reasoningStart {
         case .closed: state = .text
@@ -243,6 +244,8 @@ public struct StreamingParser: Sendable {
                 cursor = at + marker.bytes.count
             case Triggers.reasoningEndTag:
                 inReasoning = false
+                cursor = at + marker.bytes.count
+            case Triggers.droppedTag:
                 cursor = at + marker.bytes.count
             default:
                 startCall(syntax: marker.tag, at: at, markerLength: marker.bytes.count)
