@@ -106,6 +106,20 @@ struct GatewayHooksTests {
         #expect(message.diagnostics.map(\.kind) == [.unknownTool])
     }
 
+    @Test("a family can say that a call to a tool not offered is text")
+    func unknownToolAsText() throws {
+        let definition = #"{"name": "strict", "start": "<call>", "end": "</call>", "body": "json_object", "render": "<call>{arguments}</call>", "unknown_tools": "text"}"#
+        let family = try Family(definitionText: definition, source: "strict.json")
+        let tools: JSONValue = [["type": "function", "function": ["name": "known", "parameters": [:]]]]
+        let text = #"<call>{"name": "unknown", "arguments": {}}</call> <call>{"name": "known", "arguments": {}}</call>"#
+        let message = family.parse(text, options: Drive.options(tools: tools))
+        #expect(message.toolCalls.map(\.name) == ["known"])
+        #expect(message.content == #"<call>{"name": "unknown", "arguments": {}}</call>"#)
+        #expect(message.diagnostics.map(\.kind) == [.unknownTool])
+        // Without tools nothing is unknown.
+        #expect(family.parse(text, options: Drive.options()).toolCalls.count == 2)
+    }
+
     @Test("tool prompt and tool result texts wrap the tools and the result", arguments: Repository.familyNames)
     func polyfillTexts(familyName: String) {
         let family = Repository.family(familyName)

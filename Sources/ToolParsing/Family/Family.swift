@@ -24,6 +24,9 @@ public struct Family: Sendable {
     let extraStops: [String]
     /// Markers that are structure, not text (`<|tool_calls_section_begin|>`): dropped outside calls.
     let dropped: [String]
+    /// Whether a call to a tool the request did not offer is text rather than a call (with a diagnostic
+    /// either way).
+    let unknownToolsAreText: Bool
     /// Start markers of strict (non-tentative) syntaxes: any of them ends a call that lacks its end marker.
     let strictStarts: MarkerSet
     let defaultTriggers: Triggers
@@ -33,7 +36,7 @@ public struct Family: Sendable {
     init(name: String, aliases: [String], source: String, format: String, reasoning: ReasoningMarkers?,
          idStyle: ToolCallIDStyle, syntaxes: [CallSyntax], render: RenderTemplate, prefillAny: TextTemplate?,
          prefillNamed: TextTemplate?, toolPrompt: TextTemplate?, toolResult: TextTemplate?, extraStops: [String],
-         dropped: [String] = [])
+         dropped: [String] = [], unknownToolsAreText: Bool = false)
     {
         self.name = name
         self.aliases = aliases
@@ -49,6 +52,7 @@ public struct Family: Sendable {
         self.toolResultTemplate = toolResult
         self.extraStops = extraStops
         self.dropped = dropped
+        self.unknownToolsAreText = unknownToolsAreText
         var strict: [MarkerSet.Marker] = []
         for (index, syntax) in syntaxes.enumerated() where !syntax.tentative {
             strict += syntax.starts.map { MarkerSet.Marker(bytes: $0, tag: index) }

@@ -304,6 +304,20 @@ extension StreamingParser {
                 demote(w)
                 return .ended
             }
+            // A family that says so (SGLang's behaviour) treats a call to a tool the request did not offer
+            // as text.
+            if family.unknownToolsAreText, !tools.isEmpty, !calls.isEmpty, !call.eager.started,
+               calls.allSatisfy({ !tools.contains($0.name) })
+            {
+                if syntax.tentative {
+                    demote(w)
+                } else {
+                    let names = calls.map(\.name).joined(separator: ", ")
+                    diagnose(.unknownTool, "the request offered no tool named \(names); the call is content", region)
+                    giveBack(w, region: region, failure: nil)
+                }
+                return .ended
+            }
             releaseTextBeforeCall(w)
             for part in rejected {
                 let range = (part.range.lowerBound + parsed.lowerBound)..<(part.range.upperBound + parsed.lowerBound)
@@ -320,17 +334,15 @@ extension StreamingParser {
 
     /// The call's text goes to content verbatim, with a diagnostic saying why. In eager mode the part
     /// already streamed as a call stays a call; only the rest becomes content.
-    private mutating func giveBack(_ w: ByteWindow, region: Range<Int>,
-                                   failure: Failure)
-    {
+    private mutating func giveBack(_ w: ByteWindow, region: Range<Int>, failure: Failure?) {
         if call.eager.started {
             let rest = max(call.eager.consumedEnd, region.lowerBound)..<max(region.upperBound, call.eager.consumedEnd)
-            diagnose(.streamedCallBroken, "a call already streamed is broken (\(failure.reason)); its remaining text is content",
-                     region)
+            diagnose(.streamedCallBroken,
+                     "a call already streamed is broken (\(failure?.reason ?? "")); its remaining text is content", region)
             releaseContent(w, rest)
             cursor = rest.upperBound
         } else {
-            diagnose(failure.truncated ? .truncatedCall : .malformedCall, failure.reason, region)
+            if let failure { diagnose(failure.truncated ? .truncatedCall : .malformedCall, failure.reason, region) }
             releaseContent(w, min(cursor, region.lowerBound)..<region.upperBound)
             cursor = region.upperBound
         }
