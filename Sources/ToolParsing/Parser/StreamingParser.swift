@@ -37,7 +37,6 @@ public struct StreamingParser: Sendable {
     var inReasoning = false
     var content = TextChannel()
     var reasoningText = TextChannel()
-    var sawReasoning = false
     var nextIndex = 0
     var out: [ParserDelta] = []
     /// The string being fed, and its output offsets, while it is read in place.
@@ -85,7 +84,6 @@ public struct StreamingParser: Sendable {
         case .open:
             state = .text
             inReasoning = true
-            sawReasoning = true
         case .detect: state = .detecting(scanFrom: 0)
         }
         let prefill = Array((options.prefill ?? "").utf8)
@@ -240,7 +238,6 @@ public struct StreamingParser: Sendable {
             switch marker.tag {
             case Triggers.reasoningStartTag:
                 inReasoning = true
-                sawReasoning = true
                 cursor = at + marker.bytes.count
             case Triggers.reasoningEndTag:
                 inReasoning = false
@@ -260,7 +257,6 @@ public struct StreamingParser: Sendable {
             let marker = triggers.detect.markers[index]
             if marker.tag == Triggers.reasoningEndTag {
                 // The end marker came first: the output started inside reasoning.
-                sawReasoning = true
                 releaseReasoning(w, cursor..<at)
                 cursor = at + marker.bytes.count
             }
