@@ -61,5 +61,6 @@ let package = Package(
         .testTarget(name: "HTTPServerTests",
                     dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "ToolParsingTests", dependencies: ["ToolParsing", "JSON"], swiftSettings: swiftSettings),
     ]
 )
