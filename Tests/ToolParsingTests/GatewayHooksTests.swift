@@ -35,6 +35,38 @@ struct GatewayHooksTests {
         }
     }
 
+    @Test("with calls off (tool_choice: none) a call's text is content, and reasoning is still split off",
+          arguments: Repository.familyNames)
+    func callsOff(familyName: String) throws {
+        let family = Repository.family(familyName)
+        let call = family.render(calls: [Self.call])
+        var options = Drive.options(tools: Self.tools)
+        options.parseCalls = false
+        let text = "Before. " + call
+        let message = family.parse(text, options: options)
+        #expect(message.toolCalls.isEmpty)
+        #expect(message.content == text)
+        for chunking in Drive.standard {
+            #expect(Drive.signature(Drive.message(family, text, chunking, options: options)) == Drive.signature(message))
+        }
+        if let markers = family.reasoning {
+            let thinking = family.parse(markers.start + "hmm" + markers.end + call, options: options)
+            #expect(thinking.reasoningContent == "hmm")
+            #expect(thinking.content == call)
+        }
+    }
+
+    @Test("stop strings are strict end markers only: a code fence must not stop ordinary text")
+    func stopStringsAreStrict() {
+        let hermes = Repository.family("hermes")
+        #expect(hermes.stopStrings.contains("</tool_call>"))
+        #expect(!hermes.stopStrings.contains("```"))
+        #expect(hermes.markerTokens.contains("<tool_call>"))
+        #expect(hermes.markerTokens.contains("</tool_call>"))
+        #expect(!hermes.markerTokens.contains("```"))
+        #expect(Repository.family("mistral").markerTokens.contains("[TOOL_CALLS]"))
+    }
+
     @Test("an unnamed prefill (tool_choice: required) works the same way", arguments: Repository.familyNames)
     func anyPrefill(familyName: String) throws {
         let family = Repository.family(familyName)

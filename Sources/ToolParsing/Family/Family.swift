@@ -100,10 +100,11 @@ public struct Family: Sendable {
     }
 
     /// Strings that end a call: a backend stop on one of these ends the output after the first call
-    /// (`parallel_tool_calls: false`); the parser accepts the call without its end marker.
+    /// (`parallel_tool_calls: false`); the parser accepts the call without its end marker. Only strict
+    /// syntaxes' end markers: a tentative syntax's end (a code fence) also ends ordinary text.
     public var stopStrings: [String] {
         var stops: [String] = []
-        for syntax in syntaxes {
+        for syntax in syntaxes where !syntax.tentative {
             for end in syntax.ends {
                 let text = String(decoding: end, as: UTF8.self)
                 if !stops.contains(text) { stops.append(text) }
@@ -111,6 +112,25 @@ public struct Family: Sendable {
         }
         for stop in extraStops where !stops.contains(stop) { stops.append(stop) }
         return stops
+    }
+
+    /// The special tokens the parser must see in the output (strict syntaxes' start and end markers,
+    /// reasoning markers, dropped markers): backends that strip special tokens (llama.cpp) are asked to
+    /// keep these.
+    public var markerTokens: [String] {
+        var tokens: [String] = []
+        func add(_ bytes: [UInt8]) {
+            let text = String(decoding: bytes, as: UTF8.self)
+            if !text.isEmpty, !tokens.contains(text) { tokens.append(text) }
+        }
+        for syntax in syntaxes where !syntax.tentative {
+            syntax.starts.forEach(add)
+            syntax.ends.forEach(add)
+        }
+        if let reasoning { [reasoning.start, reasoning.end].forEach { add(Array($0.utf8)) } }
+        dropped.forEach { add(Array($0.utf8)) }
+        extraStops.forEach { add(Array($0.utf8)) }
+        return tokens
     }
 
     /// The system-prompt text that teaches a model whose chat template cannot render tools the tools

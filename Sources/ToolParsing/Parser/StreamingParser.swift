@@ -73,11 +73,14 @@ public struct StreamingParser: Sendable {
         tools = options.tools
         nesting = options.nesting
         ids = options.ids
+        // With calls off, call markers and the structure around calls are plain text.
+        let syntaxes = options.parseCalls ? family.syntaxes : []
+        let dropped = options.parseCalls ? family.dropped : []
         switch options.reasoning {
-        case .family: triggers = family.defaultTriggers
-        case .none: triggers = Triggers(syntaxes: family.syntaxes, reasoning: nil, dropped: family.dropped)
-        case .markers(let markers):
-            triggers = Triggers(syntaxes: family.syntaxes, reasoning: markers, dropped: family.dropped)
+        case .family where options.parseCalls: triggers = family.defaultTriggers
+        case .family: triggers = Triggers(syntaxes: [], reasoning: family.reasoning, dropped: [])
+        case .none: triggers = Triggers(syntaxes: syntaxes, reasoning: nil, dropped: dropped)
+        case .markers(let markers): triggers = Triggers(syntaxes: syntaxes, reasoning: markers, dropped: dropped)
         }
         switch triggers.reasoning == nil ? .closed : options.reasoningStart {
         case .closed: state = .text
