@@ -100,7 +100,7 @@ enum Filters {
             }
             return .undefined(Undefined(reason: .attribute(owner: v.typeRepr, name: name)))
         }),
-        ("pprint", { _, v, _ throws(JinjaError) in .string(try v.repr()) }),
+        ("pprint", { _, v, _ throws(JinjaError) in .string(try PrettyPrint.format(v)) }),
         ("filesizeformat", { _, v, args throws(JinjaError) in
             let bound = try args.bind("filesizeformat", ["binary"])
             return .string(try fileSize(v, binary: bound[0]?.isTruthy ?? false))

@@ -102,7 +102,7 @@ public final class Undefined: Sendable {
         switch reason {
         case .name(let name): return "\(PythonRepr.string(name)) is undefined"
         case .attribute(let owner, let name): return "\(PythonRepr.string(owner)) has no attribute \(PythonRepr.string(name))"
-        case .element(let owner, let key): return "\(PythonRepr.string(owner)) has no element \(key)"
+        case .element(let owner, let key): return "\(owner) has no element \(key)"
         case .hint(let hint), .unsafe(let hint): return hint
         case .plain: return "value is undefined"
         }

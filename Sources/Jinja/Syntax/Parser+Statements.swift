@@ -10,6 +10,9 @@ extension Parser {
     mutating func parseStatement() throws(JinjaError) -> [Node] {
         guard current.kind == .name else { throw fail("tag name expected") }
         let tag = current.text
+        let known: Set<String> = ["for", "if", "set", "macro", "call", "filter", "with", "autoescape", "block", "print",
+                                   "break", "continue", "generation", "include", "import", "from", "extends"]
+        guard known.contains(tag) else { throw failUnknownTag(tag) }
         try enterNesting()
         defer { leaveNesting() }
         pushTag(tag)
