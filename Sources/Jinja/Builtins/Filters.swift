@@ -211,7 +211,20 @@ enum Filters {
             throw JinjaError(.type, "type \(v.typeName) doesn't define __round__ method")
         }
         if method == "common" {
-            if case .int(let i) = number, precision >= 0 { return .int(i) }
+            if case .int(let i) = number {
+                guard precision < 0 else { return .int(i) }
+                // int.__round__: round half to even at the 10^-precision digit.
+                guard -precision < 19 else { return .int(0) }
+                let scale = (0..<(-precision)).reduce(1) { acc, _ in acc * 10 }
+                let quotient = i / scale
+                let remainder = i % scale
+                var rounded = quotient
+                let twice = 2 * abs(remainder)
+                if twice > scale || (twice == scale && quotient % 2 != 0) { rounded += i < 0 ? -1 : 1 }
+                let (result, overflow) = rounded.multipliedReportingOverflow(by: scale)
+                if overflow { throw JinjaError(.overflow, "integer result too large") }
+                return .int(result)
+            }
             let d = number.double
             guard d.isFinite else { return .float(d) }
             if precision == 0 { return .float(d.rounded(.toNearestOrEven)) }

@@ -31,6 +31,9 @@ enum Methods {
             known = listMethods.contains(name)
         case .tuple:
             known = tupleMethods.contains(name)
+        case .int, .bool, .bigInt, .float:
+            if let value = numberAttribute(base, name) { return value }
+            known = numberMethods(base).contains(name)
         default:
             known = false
         }
@@ -44,7 +47,45 @@ enum Methods {
         case .markup(let s): return try StringMethods.call(s, markup: true, name, args, r)
         case .dict, .jsonObject: return try dictMethod(receiver, name, args)
         case .list, .jsonArray, .tuple: return try sequenceMethod(receiver, name, args)
+        case .int, .bool, .bigInt, .float: return try numberMethod(receiver, name, args)
         default: return nil
+        }
+    }
+
+    private static func numberMethods(_ n: Value) -> Set<String> {
+        if case .float = n { return ["conjugate", "is_integer"] }
+        return ["bit_length", "conjugate"]
+    }
+
+    /// `real`, `imag`, `numerator`, `denominator` of ints and floats.
+    private static func numberAttribute(_ n: Value, _ name: String) -> Value? {
+        let isFloat: Bool
+        if case .float = n { isFloat = true } else { isFloat = false }
+        let asNumber: Value
+        switch n {
+        case .bool(let b): asNumber = .int(b ? 1 : 0)
+        default: asNumber = n
+        }
+        switch name {
+        case "real": return asNumber
+        case "imag": return isFloat ? .float(0) : .int(0)
+        case "numerator" where !isFloat: return asNumber
+        case "denominator" where !isFloat: return .int(1)
+        default: return nil
+        }
+    }
+
+    private static func numberMethod(_ n: Value, _ name: String, _ args: Arguments) throws(JinjaError) -> Value? {
+        guard numberMethods(n).contains(name) else { return nil }
+        _ = try args.bind(name, [])
+        switch (name, n) {
+        case ("is_integer", .float(let d)): return .bool(d.isFinite && d == d.rounded())
+        case ("bit_length", .int(let i)): return .int(i == 0 ? 0 : Int.bitWidth - i.magnitude.leadingZeroBitCount)
+        case ("bit_length", .bool(let b)): return .int(b ? 1 : 0)
+        case ("bit_length", .bigInt(let s)):
+            return .int(Int((Double(s.hasPrefix("-") ? String(s.dropFirst()) : s) ?? 0).exponent) + 1)
+        case ("conjugate", .bool(let b)): return .int(b ? 1 : 0)
+        default: return n
         }
     }
 

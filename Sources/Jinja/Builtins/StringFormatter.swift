@@ -74,7 +74,7 @@ enum StringFormatter {
                 }
                 usedAuto = true
                 guard autoIndex < args.positional.count else {
-                    throw JinjaError(.index, "Replacement index \(autoIndex) out of range for positional args tuple")
+                    throw JinjaError(.index, "tuple index out of range")
                 }
                 value = args.positional[autoIndex]
                 autoIndex += 1
@@ -84,7 +84,7 @@ enum StringFormatter {
                 }
                 usedManual = true
                 guard index < args.positional.count else {
-                    throw JinjaError(.index, "Replacement index \(index) out of range for positional args tuple")
+                    throw JinjaError(.index, "tuple index out of range")
                 }
                 value = args.positional[index]
             } else {

@@ -9,6 +9,7 @@ enum StringMethods {
     ]
 
     static func call(_ s: String, markup: Bool, _ name: String, _ args: Arguments, _ r: Renderer) throws(JinjaError) -> Value? {
+        guard names.contains(name) else { return nil }
         func text(_ t: String) -> Value { markup ? .markup(t) : .string(t) }
         func stringArgument(_ v: Value?, _ what: String) throws(JinjaError) -> String? {
             guard let v, !v.isNone else { return nil }
@@ -310,18 +311,15 @@ enum StringMethods {
         return found
     }
 
+    /// Python's `str.title`: a cased character after a cased one is lowercased, any other is title-cased.
     static func title(_ s: String) -> String {
         var out = ""
         var previousCased = false
         for scalar in s.unicodeScalars {
             let properties = scalar.properties
-            if properties.isCased || properties.isCaseIgnorable && previousCased {
-                if properties.isCased {
-                    out += previousCased ? properties.lowercaseMapping : properties.titlecaseMapping
-                    previousCased = true
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+            if properties.isCased {
+                out += previousCased ? properties.lowercaseMapping : properties.titlecaseMapping
+                previousCased = true
             } else {
                 out.unicodeScalars.append(scalar)
                 previousCased = false

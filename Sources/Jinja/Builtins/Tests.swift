@@ -46,8 +46,19 @@ enum Tests {
         // CPython caches small ints, so `is` holds for equal ones in [-5, 256].
         case (.int(let a), .int(let b)): return a == b && a >= -5 && a <= 256
         case (.object(let a), .object(let b)): return a === b
+        case (.string(let a), .string(let b)): return a.codePointsEqual(b)
+        case (.list(let a), .list(let b)), (.tuple(let a), .tuple(let b)): return sameStorage(a, b)
+        case (.jsonArray(let a), .jsonArray(let b)): return sameStorage(a, b)
+        case (.jsonObject(let a), .jsonObject(let b)): return sameStorage(a.entries, b.entries)
+        case (.dict(let a), .dict(let b)): return sameStorage(a.entries, b.entries)
         default: return false
         }
+    }
+
+    /// Python identity for containers: the same storage (our containers are never copied while shared).
+    private static func sameStorage<T>(_ a: [T], _ b: [T]) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
     }
 
     private static func modulo(_ v: Value, _ divisor: Value) throws(JinjaError) -> Value {

@@ -147,7 +147,7 @@ final class LoopContext: RuntimeObject, @unchecked Sendable {
     /// `loop(children)` in a recursive loop: renders the loop body over `children` and returns the text.
     override func call(_ arguments: Arguments, in renderer: Renderer) throws(JinjaError) -> Value {
         guard node.recursive else {
-            throw JinjaError(.type, "The loop must be recursive to be called.")
+            throw JinjaError(.type, "The loop must have the 'recursive' marker to be called recursively.")
         }
         guard arguments.positional.count == 1, arguments.keywords.isEmpty else {
             throw JinjaError(.type, "loop() takes exactly one argument")

@@ -69,14 +69,16 @@ enum Slicing {
             return .list(try positions(length: a.count, start: start, stop: stop, step: step).map { a[$0] })
         case .tuple(let a):
             return .tuple(try positions(length: a.count, start: start, stop: stop, step: step).map { a[$0] })
-        default:
-            // jinja2 turns the TypeError of subscripting into an undefined value.
-            func text(_ v: Value?) throws(JinjaError) -> String {
-                guard let v else { return "None" }
-                return try v.repr()
+        case .dict, .jsonObject:
+            // Slices are subscripted directly in jinja2 (no getitem fallback), so Python's errors show.
+            throw JinjaError(.type, "unhashable type: 'slice'")
+        case .object(let o):
+            if let s = o as? SequenceObject, case .range = s.kind {
+                return .list(try positions(length: s.items.count, start: start, stop: stop, step: step).map { s.items[$0] })
             }
-            let key = "slice(\(try text(start)), \(try text(stop)), \(try text(step)))"
-            return .undefined(Undefined(reason: .element(owner: base.typeRepr, key: key)))
+            throw JinjaError(.type, "'\(base.typeName)' object is not subscriptable")
+        default:
+            throw JinjaError(.type, "'\(base.typeName)' object is not subscriptable")
         }
     }
 
