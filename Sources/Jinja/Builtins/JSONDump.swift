@@ -1,0 +1,192 @@
+import JSON
+
+/// Python's `json.dumps(value, ensure_ascii, indent, separators, sort_keys)` over template values: key order
+/// kept, Python float repr, tuples as arrays, and the TypeError Python raises for what JSON cannot hold.
+struct JSONDump {
+    var ensureASCII = false
+    /// The indentation unit (`indent=4` → four spaces, `indent="\t"` → a tab); nil keeps everything on one line.
+    var indent: String? = nil
+    var itemSeparator = ", "
+    var keySeparator = ": "
+    var sortKeys = false
+
+    func dumps(_ value: Value) throws(JinjaError) -> String {
+        // Request JSON with standard settings goes through the JSON module's byte writer.
+        if let json = value.plainJSON, !sortKeys || indent == nil, indent.map({ $0.allSatisfy { $0 == " " } }) ?? true {
+            let format = JSONFormat(itemSeparator: itemSeparator, keySeparator: keySeparator, indent: indent?.count,
+                                    ensureASCII: ensureASCII, sortKeys: sortKeys, pythonNumbers: true)
+            var bytes: [UInt8] = []
+            json.write(to: &bytes, format: format)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var out: [UInt8] = []
+        try write(value, to: &out, level: 0)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func newline(_ out: inout [UInt8], level: Int) {
+        guard let indent else { return }
+        out.append(UInt8(ascii: "\n"))
+        for _ in 0..<level { out.append(contentsOf: indent.utf8) }
+    }
+
+    private func write(_ value: Value, to out: inout [UInt8], level: Int) throws(JinjaError) {
+        guard level < Value.maxReprDepth else {
+            throw JinjaError(.recursion, "maximum recursion depth exceeded while encoding a JSON object")
+        }
+        switch value {
+        case .none: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .bigInt(let s): out.append(contentsOf: s.utf8)
+        case .float(let d): out.append(contentsOf: JSONNumber.pythonRepr(d).utf8)
+        case .string(let s), .markup(let s): writeString(s, to: &out)
+        case .list(let a), .tuple(let a):
+            try writeArray(a.count, to: &out, level: level) { (i, out) throws(JinjaError) in
+                try write(a[i], to: &out, level: level + 1)
+            }
+        case .jsonArray(let a):
+            try writeArray(a.count, to: &out, level: level) { (i, out) throws(JinjaError) in
+                try write(json: a[i], to: &out, level: level + 1)
+            }
+        case .dict(let d):
+            var entries: [(key: String, value: Value)] = []
+            for entry in d.entries { entries.append((try key(entry.key), entry.value)) }
+            if sortKeys { entries = try sortedEntries(d.entries, entries) }
+            try writeObject(entries.count, to: &out, level: level) { (i, out) throws(JinjaError) in
+                writeString(entries[i].key, to: &out)
+                out.append(contentsOf: keySeparator.utf8)
+                try write(entries[i].value, to: &out, level: level + 1)
+            }
+        case .jsonObject(let o):
+            try write(json: .object(o), to: &out, level: level)
+        case .undefined, .object:
+            throw JinjaError(.type, "Object of type \(value.typeName) is not JSON serializable")
+        }
+    }
+
+    private func write(json: JSONValue, to out: inout [UInt8], level: Int) throws(JinjaError) {
+        switch json {
+        case .array(let a):
+            guard level < Value.maxReprDepth else {
+                throw JinjaError(.recursion, "maximum recursion depth exceeded while encoding a JSON object")
+            }
+            try writeArray(a.count, to: &out, level: level) { (i, out) throws(JinjaError) in
+                try write(json: a[i], to: &out, level: level + 1)
+            }
+        case .object(let o):
+            guard level < Value.maxReprDepth else {
+                throw JinjaError(.recursion, "maximum recursion depth exceeded while encoding a JSON object")
+            }
+            var entries = Array(o)
+            if sortKeys { entries.sort { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) } }
+            try writeObject(entries.count, to: &out, level: level) { (i, out) throws(JinjaError) in
+                writeString(entries[i].key, to: &out)
+                out.append(contentsOf: keySeparator.utf8)
+                try write(json: entries[i].value, to: &out, level: level + 1)
+            }
+        case .number(let n): out.append(contentsOf: n.pythonRepr.utf8)
+        case .string(let s): writeString(s, to: &out)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .null: out.append(contentsOf: "null".utf8)
+        }
+    }
+
+    private func writeArray(_ count: Int, to out: inout [UInt8], level: Int,
+                            _ element: (Int, inout [UInt8]) throws(JinjaError) -> Void) throws(JinjaError) {
+        out.append(UInt8(ascii: "["))
+        guard count > 0 else {
+            out.append(UInt8(ascii: "]"))
+            return
+        }
+        for i in 0..<count {
+            if i > 0 { out.append(contentsOf: itemSeparator.utf8) }
+            newline(&out, level: level + 1)
+            try element(i, &out)
+        }
+        newline(&out, level: level)
+        out.append(UInt8(ascii: "]"))
+    }
+
+    private func writeObject(_ count: Int, to out: inout [UInt8], level: Int,
+                             _ entry: (Int, inout [UInt8]) throws(JinjaError) -> Void) throws(JinjaError) {
+        out.append(UInt8(ascii: "{"))
+        guard count > 0 else {
+            out.append(UInt8(ascii: "}"))
+            return
+        }
+        for i in 0..<count {
+            if i > 0 { out.append(contentsOf: itemSeparator.utf8) }
+            newline(&out, level: level + 1)
+            try entry(i, &out)
+        }
+        newline(&out, level: level)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// json.dumps turns int, float, bool and None keys into strings; anything else is a TypeError.
+    private func key(_ k: Value) throws(JinjaError) -> String {
+        switch k {
+        case .string(let s), .markup(let s): return s
+        case .int(let i): return String(i)
+        case .bigInt(let s): return s
+        case .float(let d): return JSONNumber.pythonRepr(d)
+        case .bool(let b): return b ? "true" : "false"
+        case .none: return "null"
+        default: throw JinjaError(.type, "keys must be str, int, float, bool or None, not \(k.typeName)")
+        }
+    }
+
+    private func sortedEntries(_ original: [PyDict.Entry], _ converted: [(key: String, value: Value)])
+        throws(JinjaError) -> [(key: String, value: Value)]
+    {
+        var indices = Array(converted.indices)
+        var failure: JinjaError? = nil
+        indices.sort { a, b in
+            do {
+                return try original[a].key.pythonLess(original[b].key)
+            } catch {
+                failure = error as? JinjaError
+                return false
+            }
+        }
+        if let failure { throw failure }
+        return indices.map { converted[$0] }
+    }
+
+    private func writeString(_ s: String, to out: inout [UInt8]) {
+        if ensureASCII && s.utf8.contains(where: { $0 >= 0x7F }) {
+            out.append(contentsOf: s.jsonQuoted(ensureASCII: true).utf8)
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
+                out.append(b)
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
+            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
+            case 0x09: out.append(contentsOf: #"\t"#.utf8)
+            case 0x08: out.append(contentsOf: #"\b"#.utf8)
+            case 0x0C: out.append(contentsOf: #"\f"#.utf8)
+            default: out.append(contentsOf: ("\\u00" + PythonRepr.hex(UInt32(b), width: 2)).utf8)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+extension Value {
+    /// The value as JSON when it is JSON-backed or a plain scalar (no conversion of containers).
+    var plainJSON: JSONValue? {
+        switch self {
+        case .jsonArray(let a): return .array(a)
+        case .jsonObject(let o): return .object(o)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/// The variables of one scope at render time: the template's top level, one loop iteration, one macro call,
+/// a `with` block. Names were resolved to slots when the template was compiled.
+final class Frame {
+    var slots: [Value?]
+    let parent: Frame?
+
+    init(slotCount: Int, parent: Frame?) {
+        slots = Array(repeating: nil, count: slotCount)
+        self.parent = parent
+    }
+
+    /// Forgets this scope's assignments (a new loop iteration starts from the enclosing values, as in jinja2).
+    func reset() {
+        for i in slots.indices { slots[i] = nil }
+    }
+}
+
+/// The compile-time shape of a scope: which names it assigns, and their slots.
+final class ScopeLayout: @unchecked Sendable {
+    enum Kind {
+        case root, loop, macro, block
+    }
+
+    let kind: Kind
+    let parent: ScopeLayout?
+    private(set) var slots: [String: Int] = [:]
+    /// Set when a macro's body reads `caller`, `varargs` or `kwargs` (which then become parameters).
+    var readsCaller = false
+    var readsVarargs = false
+    var readsKwargs = false
+    /// Set when a loop body reads `loop`.
+    var readsLoop = false
+    /// A macro's declared parameter names (an explicit `caller` parameter is not the implicit one).
+    var explicitParameters: Set<String> = []
+
+    init(kind: Kind, parent: ScopeLayout?) {
+        self.kind = kind
+        self.parent = parent
+    }
+
+    var slotCount: Int { slots.count }
+
+    /// The slot of `name` in this scope, created on first use.
+    func slot(for name: String) -> Int {
+        if let slot = slots[name] { return slot }
+        let slot = slots.count
+        slots[name] = slot
+        return slot
+    }
+
+    func existingSlot(for name: String) -> Int? { slots[name] }
+
+    var slotNames: [String] { Array(slots.keys) }
+}
