@@ -60,5 +60,6 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "ToolParsingTests", dependencies: ["ToolParsing", "JSON"], swiftSettings: swiftSettings),
     ]
 )

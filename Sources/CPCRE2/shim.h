@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Macros with casts do not import into Swift: export them as constants. */
-static const size_t cpcre2_unset = PCRE2_UNSET;
-static const size_t cpcre2_zero_terminated = PCRE2_ZERO_TERMINATED;
+/* PCRE2_UNSET and PCRE2_ZERO_TERMINATED (~(size_t)0) do not import; exporting them as constants makes
+   Swift warn about an overflowing literal. toolgate passes explicit lengths, and an unset ovector
+   entry reads as -1 through size_t -> Int (see PCRE2Regex). */
 
 #endif

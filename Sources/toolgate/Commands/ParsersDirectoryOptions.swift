@@ -1,0 +1,13 @@
+import ArgumentParser
+import ToolParsing
+
+/// `--parsers-dir`, shared by every command that loads parser families.
+struct ParsersDirectoryOptions: ParsableArguments {
+    @Option(name: .customLong("parsers-dir"),
+            help: "A directory of parser family definitions, searched before the built-in ones (repeatable).")
+    var directories: [String] = []
+
+    func registry() -> FamilyRegistry {
+        FamilyRegistry(directories: FamilyRegistry.searchPath(parsersDirs: directories))
+    }
+}
