@@ -1,4 +1,4 @@
-import Backends
+public import Backends
 import CallTable
 import Foundation
 public import HTTPServer

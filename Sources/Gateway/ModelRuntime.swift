@@ -30,8 +30,14 @@ struct ModelRuntime: Sendable {
                                        stall: profile.timeouts.stall, total: profile.timeouts.total)
         let backend: Backend
         do {
-            backend = try Backend(dialect: profile.dialect, url: profile.backendURL, apiKey: profile.backendAPIKey,
-                                  timeouts: timeouts, transport: transport, logger: logger)
+            if profile.dialect == "replay" {
+                let options = ReplayBackend.Options(matchLastUserMessage: profile.replayMatchLastUserMessage)
+                backend = Backend(replay: try ReplayBackend(path: profile.backendURL, options: options, logger: logger),
+                                  timeouts: timeouts)
+            } else {
+                backend = try Backend(dialect: profile.dialect, url: profile.backendURL, apiKey: profile.backendAPIKey,
+                                      timeouts: timeouts, transport: transport, logger: logger)
+            }
         } catch {
             throw ConfigurationError("\(where_): backend \(profile.backendURL): \(error)")
         }

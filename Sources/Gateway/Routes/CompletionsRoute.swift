@@ -42,7 +42,7 @@ extension Gateway {
             } catch {
                 return backendFailure(error, model: request.model, logger: logger).response
             }
-            let body = writer.completion(text: text, finishReason: finish.map { FinishReason(backend: $0.0) } ?? .stop,
+            let body = writer.completion(text: text, finishReason: finish.map { OpenAIAPI.FinishReason(backend: $0.0) } ?? .stop,
                                          usage: finish.flatMap { TokenUsage(backend: $0.1) })
             return .json(200, Array(body.serialized().utf8))
         }
@@ -64,7 +64,7 @@ extension Gateway {
                 _ = stream.write(ServerSentEvents.done)
                 return
             }
-            var tail = ServerSentEvents.event(writer.chunk(text: "", finishReason: finish.map { FinishReason(backend: $0.0) } ?? .stop))
+            var tail = ServerSentEvents.event(writer.chunk(text: "", finishReason: finish.map { OpenAIAPI.FinishReason(backend: $0.0) } ?? .stop))
             if includeUsage, let usage = finish.flatMap({ TokenUsage(backend: $0.1) }) {
                 tail += ServerSentEvents.event(writer.usageChunk(usage))
             }
@@ -102,7 +102,7 @@ extension Error {
     }
 }
 
-extension FinishReason {
+extension OpenAIAPI.FinishReason {
     init(backend reason: Backends.FinishReason) {
         switch reason {
         case .length: self = .length
