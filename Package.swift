@@ -58,7 +58,8 @@ let package = Package(
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "FakeBackend", "JSON",
                                                          .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")],
+        .testTarget(name: "HTTPServerTests",
+                    dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ToolParsingTests", dependencies: ["ToolParsing", "JSON"], swiftSettings: swiftSettings),
     ]

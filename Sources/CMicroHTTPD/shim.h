@@ -94,6 +94,13 @@ static inline const struct sockaddr *cmhd_connection_client_address(struct MHD_C
     return info == NULL ? NULL : info->client_addr;
 }
 
+/* Bytes of the request line and header fields, as received; 0 if unknown. */
+static inline size_t cmhd_connection_header_size(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    return info == NULL ? 0 : info->header_size;
+}
+
 /* MHD_get_daemon_info is variadic. */
 static inline uint16_t cmhd_daemon_port(struct MHD_Daemon *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);

@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import Glibc
 
 /// One request on one connection, from its request line until both libmicrohttpd and the handler task are
 /// done with it; then the server retires it (drops it from the registry and the gauges).
@@ -28,6 +29,7 @@ final class Exchange: @unchecked Sendable {
     let arrivedWhileDraining: Bool
 
     // Head and body: the MHD thread only, until dispatch.
+    let arrival = ContinuousClock.now
     var phase = Phase.awaitingHeaders
     var method = ""
     var version = ""
@@ -83,15 +85,39 @@ final class Exchange: @unchecked Sendable {
 
     // MARK: MHD thread
 
-    /// Suspends the connection and marks the handler as running. False when the server is closing (the caller
-    /// answers 503 instead). Called before the task exists, under the lock the task takes to resume.
-    func suspendForHandler(connection: OpaquePointer) -> Bool {
+    /// Marks the handler as running; false when the server is closing (the caller answers 503 instead).
+    func beginHandler() -> Bool {
         lock.withLock {
             guard !closing else { return false }
-            suspended = true
             taskRunning = true
-            MHD_suspend_connection(connection)
             return true
+        }
+    }
+
+    enum StartOutcome {
+        /// The handler already answered: queue it now. `producing`: a stream whose closure still runs.
+        case respond(HTTPResponse, producing: Bool)
+        case refuse(HTTPServerFailure)
+        /// Suspended until the handler delivers.
+        case suspended
+    }
+
+    /// Right after the handler task started: takes what it already delivered, or suspends the connection until it
+    /// does. Runs under the lock `deliver` takes, so whichever comes second sees the other (no lost wake-up).
+    func afterHandlerStarted(connection: OpaquePointer) -> StartOutcome {
+        lock.withLock {
+            if let response = pendingResponse {
+                pendingResponse = nil
+                answered = true
+                return .respond(response, producing: !producerDone)
+            }
+            if closing {
+                answered = true
+                return .refuse(.shuttingDown)
+            }
+            suspended = true
+            MHD_suspend_connection(connection)
+            return .suspended
         }
     }
 
@@ -140,7 +166,17 @@ final class Exchange: @unchecked Sendable {
     /// until the producer writes again.
     func readStream(into destination: UnsafeMutableRawPointer, capacity: Int) -> Int {
         lock.withLock {
-            if cancellation == .clientGone { return cmhd_content_reader_end_with_error }
+            if cancellation == .clientGone {
+                // Not MHD_CONTENT_READER_END_WITH_ERROR: in epoll mode libmicrohttpd 0.9.75 then leaves a connection
+                // that was just resumed closed but never cleaned up (out of its epoll set, off the ready list) until
+                // its timeout. Shutting the socket down and ending the body makes the last chunk's send fail and MHD
+                // clean up through its own error path; a client still reading sees the connection end before the
+                // last chunk, an incomplete response.
+                if let connection {
+                    _ = shutdown(cmhd_connection_fd(connection), Int32(SHUT_RDWR))
+                }
+                return cmhd_content_reader_end_of_stream
+            }
             let available = streamBuffer.count - streamReadIndex
             if available > 0 {
                 let count = min(available, capacity)
@@ -181,14 +217,20 @@ final class Exchange: @unchecked Sendable {
 
     // MARK: Handler task
 
-    /// Hands the response to the MHD thread. False when nobody will send it (client gone, or already answered).
+    /// Hands the response to the MHD thread. False when nobody will send it (client gone, or already answered);
+    /// a stream is then marked cancelled and ended.
     func deliver(_ response: HTTPResponse) -> Bool {
         lock.withLock {
             guard case .stream = response.body else {
                 producerDone = true
                 return accept(response)
             }
-            guard accept(response) else { return false }
+            guard accept(response) else {
+                // The closure still runs (the application may hold resources for it); it finds itself cancelled.
+                streamEnded = true
+                if cancellation == nil { cancellation = closing ? .shutdown : .clientGone }
+                return false
+            }
             isStream = true
             return true
         }

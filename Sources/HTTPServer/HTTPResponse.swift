@@ -6,9 +6,11 @@ public struct HTTPResponse: Sendable {
     public enum Body: Sendable {
         /// The whole body at once.
         case bytes([UInt8])
-        /// A body produced over time (Server-Sent Events, for one). The server calls the closure once, after the
-        /// status and headers are queued, and ends the response when it returns. Each `write` goes to the client
-        /// as soon as the socket takes it, with no added delay. See `ResponseStreamWriter` for cancellation.
+        /// A body produced over time (Server-Sent Events, for one). The server calls the closure exactly once,
+        /// after the status and headers are queued, and ends the response (last chunk) when it returns. Each
+        /// `write` goes to the client as soon as the socket takes it, with no added delay. If the client left
+        /// before the handler returned, the closure still runs, already cancelled, so it can release what it
+        /// holds. See `ResponseStreamWriter` for cancellation.
         case stream(@Sendable (ResponseStreamWriter) async -> Void)
     }
 

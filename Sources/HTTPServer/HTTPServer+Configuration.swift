@@ -9,7 +9,7 @@ extension HTTPServer {
         /// The TCP port; 0 picks a free one (read `HTTPServer.port` after `start`).
         public var port: Int
         /// libmicrohttpd polling threads (epoll, one thread owns each connection); default: the active cores.
-        /// Handlers do not run on them, so this needs no headroom for slow handlers.
+        /// Handlers never wait on them, so this needs no headroom for slow handlers.
         public var threadCount: Int
         /// Connections open at once; further ones wait in the listen backlog until one closes. Keep it under
         /// `ulimit -n`.
@@ -18,14 +18,27 @@ extension HTTPServer {
         /// clients that stall mid-request (slowloris) alike. Time spent waiting on the handler or on a quiet
         /// stream does not count. Whole seconds (rounded up); `.zero` disables it.
         public var connectionTimeout: Duration
-        /// Longest request body buffered; a longer one gets `errorResponse(.requestBodyTooLarge)` (413).
+        /// Longest time from the request line to the end of the body: a client that trickles its body (each byte
+        /// inside `connectionTimeout`, so the idle timeout never fires) is disconnected when it runs out. Time in
+        /// the handler or on the response does not count. `.zero` disables it.
+        public var requestTimeout: Duration
+        /// Longest request body buffered; a longer one gets `errorResponse(.requestBodyTooLarge)` (413): at once
+        /// when `Content-Length` announces it (the connection then closes), after reading and discarding the rest
+        /// when a chunked body grows past it (the connection stays usable; past twice the limit it is dropped).
         public var maxRequestBodyBytes: Int
-        /// Approximate limit on the request line and header fields; beyond it libmicrohttpd answers 431.
-        /// It sizes the per-connection memory pool (this + 16 KiB), which also holds the outgoing buffer.
+        /// Longest request line and header fields together; beyond it the answer is
+        /// `errorResponse(.headerFieldsTooLarge)` (431). It also sizes libmicrohttpd's per-connection memory pool
+        /// (this + 8 KiB, cleared after every request): bigger costs memory and time.
         public var maxHeaderBytes: Int
         /// Pending connections the kernel queues before `accept`.
         public var listenBacklog: Int
-        /// The response the server sends for a failure it answers itself (413, 503). Runs on a libmicrohttpd
+        /// Runs each handler on the polling thread until its first suspension (`Task.immediateDetached`) instead of
+        /// handing it to the concurrency pool first. That saves a thread handoff per request, and a response
+        /// computed without suspending goes out with no handoff at all; but the handler's synchronous part then
+        /// runs on the thread that also serves other connections. Turn it on only for handlers that do little
+        /// before they first await (or that hop off themselves). Default off.
+        public var startsHandlersOnPollingThread: Bool
+        /// The response the server sends for a failure it answers itself (413, 431, 503). Runs on a libmicrohttpd
         /// thread: keep it quick. A `.stream` body is sent empty.
         public var errorResponse: @Sendable (HTTPServerFailure) -> HTTPResponse
         /// Server lifecycle at info, libmicrohttpd's own messages at debug. The server logs no line per request.
@@ -37,9 +50,11 @@ extension HTTPServer {
             self.threadCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
             self.connectionLimit = 1024
             self.connectionTimeout = .seconds(60)
+            self.requestTimeout = .seconds(120)
             self.maxRequestBodyBytes = 16 << 20
-            self.maxHeaderBytes = 16 << 10
+            self.maxHeaderBytes = 8 << 10
             self.listenBacklog = 512
+            self.startsHandlersOnPollingThread = false
             self.errorResponse = { $0.defaultResponse }
             self.logger = logger
         }
@@ -50,6 +65,7 @@ extension HTTPServer {
             if !(1...256).contains(threadCount) { return "threadCount \(threadCount) is outside 1...256" }
             if connectionLimit < 1 { return "connectionLimit must be at least 1" }
             if connectionTimeout < .zero { return "connectionTimeout must not be negative" }
+            if requestTimeout < .zero { return "requestTimeout must not be negative" }
             if maxRequestBodyBytes < 0 { return "maxRequestBodyBytes must not be negative" }
             if maxHeaderBytes < 1024 { return "maxHeaderBytes must be at least 1024" }
             if listenBacklog < 1 { return "listenBacklog must be at least 1" }

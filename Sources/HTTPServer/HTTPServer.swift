@@ -10,14 +10,32 @@ import Logging
 /// while its handler runs cancels the handler's task (and a stream's `ResponseStreamWriter`) promptly.
 ///
 /// ```swift
+/// let signals = ShutdownSignals()
 /// let server = HTTPServer(configuration: .init(port: 8080, logger: logger)) { request in
-///     HTTPResponse(status: 200, headers: ["Content-Type": "text/plain"], body: .bytes(Array("hi\n".utf8)))
+///     switch (request.method, request.path) {
+///     case ("GET", "/health"):
+///         return HTTPResponse(headers: ["Content-Type": "text/plain"], body: .bytes(Array("ok\n".utf8)))
+///     case ("POST", "/v1/stream"):
+///         return HTTPResponse(headers: ["Content-Type": "text/event-stream"], body: .stream { writer in
+///             writer.onCancel { backendTransfer.abort() }       // the client went away
+///             for await event in backendEvents {
+///                 guard writer.write(event) else { break }      // false: nobody will read it
+///             }
+///         })                                                    // returning ends the chunked body
+///     default:
+///         return HTTPResponse(status: 404)
+///     }
 /// }
 /// try server.start()
+/// _ = await signals.next()
 /// await server.shutdown(gracePeriod: .seconds(10))
 /// ```
+///
+/// Call `shutdown` before letting go of the server: until then its polling threads keep it alive.
 public final class HTTPServer: @unchecked Sendable {
-    /// Answers one request. Runs on the Swift concurrency pool; cancelled when the client disconnects first.
+    /// Answers one complete request (body included). Runs on the Swift concurrency pool, never on a polling
+    /// thread; its task is cancelled when the client disconnects before the response is sent, or when the
+    /// shutdown grace period ends.
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
 
     /// Gauges for `/metrics`.
@@ -101,14 +119,15 @@ public final class HTTPServer: @unchecked Sendable {
 
     private func startDaemon(socket: ListenSocket, context: UnsafeMutableRawPointer) -> OpaquePointer? {
         var options = [
+            // First, or MHD prints the messages of the options before it to stderr itself.
+            cmhd_option_external_logger(mhdLog, context),
             cmhd_option_listen_socket(socket.descriptor),
             cmhd_option_uint(.CONNECTION_LIMIT, UInt32(configuration.connectionLimit)),
             cmhd_option_uint(.CONNECTION_TIMEOUT, configuration.connectionTimeoutSeconds),
-            cmhd_option_size(.CONNECTION_MEMORY_LIMIT, configuration.maxHeaderBytes + (16 << 10)),
+            cmhd_option_size(.CONNECTION_MEMORY_LIMIT, configuration.maxHeaderBytes + (8 << 10)),
             cmhd_option_uri_log(mhdBeginRequest, context),
             cmhd_option_notify_completed(mhdEndRequest, context),
             cmhd_option_notify_connection(mhdConnectionEvent, context),
-            cmhd_option_external_logger(mhdLog, context),
         ]
         if configuration.threadCount > 1 {
             options.append(cmhd_option_uint(.THREAD_POOL_SIZE, UInt32(configuration.threadCount)))
@@ -149,9 +168,12 @@ public final class HTTPServer: @unchecked Sendable {
         let (daemon, context, port) = running
         let logger = configuration.logger
         core.beginDraining()
+        // Quiesce takes the listening socket out of every polling thread's epoll set; shutdown(SHUT_RD) then makes
+        // the kernel refuse new connections at once. Closing it must wait until the polling threads are joined:
+        // one may still be removing it from its set, and libmicrohttpd aborts on EBADF there.
         let listening = MHD_quiesce_daemon(daemon)
         if listening >= 0 {
-            Glibc.close(listening)
+            _ = Glibc.shutdown(listening, Int32(SHUT_RD))
         }
         logger.info("HTTP server draining", metadata: ["active_requests": "\(core.stats.activeRequests)"])
 
@@ -167,6 +189,9 @@ public final class HTTPServer: @unchecked Sendable {
         await waitUntil(clock.now + .seconds(1)) { core.connectionsReleased }
         core.closeAll()
         MHD_stop_daemon(daemon)
+        if listening >= 0 {
+            Glibc.close(listening)
+        }
         core.watcher?.stop()
         Unmanaged<ServerCore>.fromOpaque(context).release()
         lock.withLock { state = .stopped(port: port) }

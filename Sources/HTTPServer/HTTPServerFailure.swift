@@ -1,11 +1,14 @@
 /// A request the server answers itself, without calling the handler. `HTTPServer.Configuration.errorResponse`
 /// turns each into the response sent, so the application can shape the body (an OpenAI error envelope, say).
 ///
-/// Protocol errors that libmicrohttpd answers on its own (400 malformed request, 431 header fields too large,
-/// 414 URI too long) are not routed here.
+/// Protocol errors that libmicrohttpd answers on its own (400 malformed request, 505 unknown HTTP version, and 431
+/// or 414 for a head that overflows its memory pool) are not routed here.
 public enum HTTPServerFailure: Sendable, Equatable {
     /// The body is longer than `maxRequestBodyBytes` (`limit`): 413.
     case requestBodyTooLarge(limit: Int)
+    /// The request line and header fields together exceed `maxHeaderBytes` (`limit`): 431. (Far beyond it,
+    /// libmicrohttpd's memory pool runs out first and it answers 431 itself.)
+    case headerFieldsTooLarge(limit: Int)
     /// The request arrived after `shutdown` began, or its handler had not answered when the grace period ended: 503.
     case shuttingDown
 
@@ -13,6 +16,7 @@ public enum HTTPServerFailure: Sendable, Equatable {
     public var status: Int {
         switch self {
         case .requestBodyTooLarge: 413
+        case .headerFieldsTooLarge: 431
         case .shuttingDown: 503
         }
     }
@@ -21,6 +25,7 @@ public enum HTTPServerFailure: Sendable, Equatable {
     public var message: String {
         switch self {
         case .requestBodyTooLarge(let limit): "request body is larger than \(limit) bytes"
+        case .headerFieldsTooLarge(let limit): "request header fields are larger than \(limit) bytes"
         case .shuttingDown: "server is shutting down"
         }
     }

@@ -19,6 +19,10 @@ extension ServerCore {
                 _ = MHD_get_connection_values_n(connection, .HEADER_KIND, mhdCollectHeader, headers)
             }
             exchange.remoteAddress = SocketAddress.describe(cmhd_connection_client_address(connection))
+            guard cmhd_connection_header_size(connection) <= configuration.maxHeaderBytes else {
+                return refuse(exchange, .headerFieldsTooLarge(limit: configuration.maxHeaderBytes),
+                              connection: connection)
+            }
             if let announced = exchange.headers["Content-Length"] {
                 // MHD has validated the number; one too large for UInt64 was refused with 400 already.
                 let length = UInt64(announced) ?? .max
@@ -35,6 +39,12 @@ extension ServerCore {
             if let uploadDataSize, uploadDataSize.pointee > 0 {
                 let size = uploadDataSize.pointee
                 uploadDataSize.pointee = 0
+                let timeout = configuration.requestTimeout
+                if timeout > .zero, ContinuousClock.now - exchange.arrival > timeout {
+                    logger.debug("request body too slow; closing the connection",
+                                 metadata: ["request_id": "\(exchange.id)"])
+                    return .NO
+                }
                 return receive(exchange, UnsafeRawBufferPointer(start: uploadData, count: size))
             }
             if exchange.bodyTooLarge {
@@ -83,23 +93,48 @@ extension ServerCore {
         return .YES
     }
 
-    /// Suspends the connection, then starts the handler task: the task can only resume a suspended connection.
+    /// Starts the handler task, then queues its response if it already answered, or suspends the connection until
+    /// it does. The socket is watched for a hang-up only while the handler may still be producing.
     private func dispatch(_ exchange: Exchange, connection: OpaquePointer) -> MHD_Result {
         exchange.phase = .dispatched
-        guard exchange.suspendForHandler(connection: connection) else {
+        guard exchange.beginHandler() else {
             return refuse(exchange, .shuttingDown, connection: connection)
-        }
-        let descriptor = cmhd_connection_fd(connection)
-        if descriptor >= 0 {
-            watcher?.watch(descriptor: descriptor, id: exchange.id)
         }
         let request = exchange.makeRequest()
         exchange.body = []
-        let task = Task.detached { [self] in
+        let task = startTask { [self] in
             await run(exchange, request: request)
         }
+        let outcome = exchange.afterHandlerStarted(connection: connection)
+        var descriptor: Int32 = -1
+        switch outcome {
+        case .suspended, .respond(_, producing: true):
+            descriptor = cmhd_connection_fd(connection)
+            if descriptor >= 0 {
+                watcher?.watch(descriptor: descriptor, id: exchange.id)
+            }
+        case .respond(_, producing: false), .refuse:
+            break
+        }
         exchange.attach(task: task, watching: descriptor)
-        return .YES
+        switch outcome {
+        case .respond(let response, _):
+            exchange.phase = .answered
+            return queue(response, for: exchange, connection: connection)
+        case .refuse(let failure):
+            exchange.phase = .answered
+            return queue(configuration.errorResponse(failure), for: exchange, connection: connection)
+        case .suspended:
+            return .YES
+        }
+    }
+
+    /// The handler's task: on the concurrency pool, or first on this polling thread until it suspends.
+    private func startTask(_ operation: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        if configuration.startsHandlersOnPollingThread, #available(macOS 26, *) {
+            return Task.immediateDetached(operation: operation)
+        }
+        return Task.detached(operation: operation)
     }
 
     private func refuse(_ exchange: Exchange, _ failure: HTTPServerFailure,

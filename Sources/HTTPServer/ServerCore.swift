@@ -112,8 +112,9 @@ final class ServerCore: @unchecked Sendable {
 
     func run(_ exchange: Exchange, request: HTTPRequest) async {
         let response = await handler(request)
-        if exchange.deliver(response), case .stream(let produce) = response.body {
-            streamOpened()
+        let delivered = exchange.deliver(response)
+        if case .stream(let produce) = response.body {
+            if delivered { streamOpened() }
             await produce(ResponseStreamWriter(exchange: exchange))
             exchange.endStream()
         }

@@ -276,7 +276,8 @@ struct Reader: ~Copyable {
             guard index < bytes.count, bytes[index] == quote else { throw unexpected(expected: "a string key") }
             let keyStart = index + 1
             let key = try parseString()
-            keySpans.push(KeySpan(bytes: bytes, start: keyStart, end: index - 1, escaped: lastStringEscaped))
+            // Pushed with its member, after the value: nested objects use the stacks in between.
+            let span = KeySpan(bytes: bytes, start: keyStart, end: index - 1, escaped: lastStringEscaped)
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                 throw unexpected(expected: "':' after an object key")
@@ -285,7 +286,7 @@ struct Reader: ~Copyable {
             skipWhitespace()
             let value = try parseValue(final: false)
             members.push(JSONObject.Entry(key: key, value: value))
-            let span = keySpans[keySpans.count - 1]
+            keySpans.push(span)
             let mixed = (span.head ^ (span.tail &* 31) ^ UInt64(span.end - span.start)) &* 0x9E37_79B9_7F4A_7C15
             let bit: UInt64 = span.escaped ? ~0 : 1 &<< (mixed >> 58)
             if fingerprints & bit != 0 && !hasDuplicate {

@@ -37,7 +37,7 @@ struct LifecycleTests {
             try client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
             #expect(await client.waitForClose(within: .seconds(5)))
             #expect(!called.isRaised)
-            #expect(await eventually { server.stats == HTTPServer.Stats() })
+            #expect(await eventually { server.stats == HTTPServer.Stats() }, "\(server.stats)")
         }
     }
 
@@ -61,11 +61,14 @@ struct LifecycleTests {
 
     static let malformedCases = [
         MalformedRequest(name: "not HTTP", bytes: "HELLO\r\n\r\n"),
-        MalformedRequest(name: "bad Content-Length", bytes: "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n"),
-        MalformedRequest(name: "header line without colon", bytes: "GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n"),
+        MalformedRequest(name: "bad Content-Length",
+                         bytes: "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n"),
+        MalformedRequest(name: "header line without colon",
+                         bytes: "GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n"),
         MalformedRequest(name: "unknown HTTP version", bytes: "GET / HTTP/9.9\r\nHost: x\r\n\r\n"),
         MalformedRequest(name: "bad chunk size",
-                         bytes: "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n"),
+                         bytes: "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             + "ZZ\r\nabc\r\n0\r\n\r\n"),
         MalformedRequest(name: "40 KB header field",
                          bytes: "GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 40000))\r\n\r\n"),
         MalformedRequest(name: "binary garbage", bytes: "\u{0}\u{1}\u{2}\r\n\r\n"),
@@ -133,10 +136,11 @@ struct LifecycleTests {
         }
     }
 
-    @Test("shutdown lets an in-flight stream finish, then stops accepting and returns")
-    func shutdownWaitsForStream() async throws {
+    @Test("shutdown lets an in-flight stream finish, then stops accepting and returns", arguments: [false, true])
+    func shutdownWaitsForStream(inline: Bool) async throws {
         let streaming = Flag()
         var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, logger: quietLogger)
+        configuration.startsHandlersOnPollingThread = inline
         configuration.threadCount = 2
         let server = HTTPServer(configuration: configuration) { _ in
             HTTPResponse(headers: ["Content-Type": "text/event-stream"], body: .stream { writer in
@@ -160,11 +164,14 @@ struct LifecycleTests {
         #expect(server.stats == HTTPServer.Stats())
     }
 
-    @Test("shutdown cuts a stream that outlives the grace period with a clean end of the chunked body")
-    func shutdownCutsStream() async throws {
+    @Test("shutdown cuts a stream that outlives the grace period with a clean end of the chunked body",
+          arguments: [false, true])
+    func shutdownCutsStream(inline: Bool) async throws {
         let streaming = Flag()
         let sawCancellation = Flag()
-        let server = HTTPServer(configuration: .init(host: "127.0.0.1", port: 0, logger: quietLogger)) { _ in
+        var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, logger: quietLogger)
+        configuration.startsHandlersOnPollingThread = inline
+        let server = HTTPServer(configuration: configuration) { _ in
             HTTPResponse(headers: ["Content-Type": "text/event-stream"], body: .stream { writer in
                 writer.onCancel { sawCancellation.raise() }
                 writer.write("data: first\n\n")
@@ -189,10 +196,12 @@ struct LifecycleTests {
         #expect(response.text.hasPrefix("data: first\n\n"))
     }
 
-    @Test("shutdown answers a handler that never returns with the hook's 503 and still returns")
-    func shutdownAnswersStuckHandler() async throws {
+    @Test("shutdown answers a handler that never returns with the hook's 503 and still returns",
+          arguments: [false, true])
+    func shutdownAnswersStuckHandler(inline: Bool) async throws {
         let started = Flag()
         var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, logger: quietLogger)
+        configuration.startsHandlersOnPollingThread = inline
         configuration.errorResponse = { failure in .text("custom \(failure.status)", status: failure.status) }
         let server = HTTPServer(configuration: configuration) { _ in
             started.raise()
@@ -235,5 +244,31 @@ struct LifecycleTests {
         release.raise()
         #expect(try await slow.readResponse().text == "served /slow")
         await shutdown.value
+    }
+}
+
+@Suite("HTTP server: request deadline")
+struct RequestDeadlineTests {
+    @Test("disconnects a client that trickles its body past the request timeout")
+    func tricklingBody() async throws {
+        let called = Flag()
+        try await withServer(configure: {
+            $0.requestTimeout = .milliseconds(300)
+            $0.connectionTimeout = .seconds(5)
+        }, handler: { _ in
+            called.raise()
+            return .text("never")
+        }) { server in
+            let client = try TestClient(port: server.port)
+            try client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+            var closed = false
+            for _ in 0..<40 where !closed {
+                try? client.send("x")
+                closed = await client.waitForClose(within: .milliseconds(100))
+            }
+            #expect(closed)
+            #expect(!called.isRaised)
+            #expect(await eventually { server.stats == HTTPServer.Stats() }, "\(server.stats)")
+        }
     }
 }

@@ -4,9 +4,9 @@ import Testing
 
 @Suite("HTTP server: protocol details")
 struct ProtocolTests {
-    @Test("answers pipelined requests in order")
-    func pipelining() async throws {
-        try await withServer(handler: { request in
+    @Test("answers pipelined requests in order", arguments: [false, true])
+    func pipelining(inline: Bool) async throws {
+        try await withServer(inline: inline, handler: { request in
             if request.path == "/first" { try? await Task.sleep(for: .milliseconds(30)) }
             return .text("answer \(request.path)")
         }) { server in
@@ -93,6 +93,26 @@ struct StreamHeadTests {
             #expect(head.status == 200)
             headSeen.raise()
             #expect(try await client.readChunk().map { String(decoding: $0, as: UTF8.self) } == "data: late\n\n")
+        }
+    }
+}
+
+@Suite("HTTP server: header size limit")
+struct HeaderLimitTests {
+    @Test("accepts header fields within maxHeaderBytes and answers 431 beyond it, through the hook when it can",
+          arguments: [(2000, 200, "2000"), (7000, 200, "7000"), (9000, 431, "custom 431"), (30000, 431, nil)])
+    func headerLimit(size: Int, status: Int, body: String?) async throws {
+        try await withServer(configure: {
+            $0.maxHeaderBytes = 8192
+            $0.errorResponse = { .text("custom \($0.status)", status: $0.status) }
+        }, handler: { request in
+            .text("\(request.headers["X-Filler"]?.count ?? 0)")
+        }) { server in
+            let client = try TestClient(port: server.port)
+            try client.request("GET", "/", headers: [("X-Filler", String(repeating: "f", count: size))])
+            let response = try await client.readResponse()
+            #expect(response.status == status)
+            if let body { #expect(response.text == body) }
         }
     }
 }

@@ -3,9 +3,10 @@ import Testing
 
 @Suite("HTTP server: requests and whole responses")
 struct RequestResponseTests {
-    @Test("hands the handler the method, target, headers, body and peer, and sends its response back")
-    func fullResponse() async throws {
-        try await withServer(handler: { request in
+    @Test("hands the handler the method, target, headers, body and peer, and sends its response back",
+          arguments: [false, true])
+    func fullResponse(inline: Bool) async throws {
+        try await withServer(inline: inline, handler: { request in
             let summary = [
                 request.method, request.version, String(request.path), String(request.query ?? "-"),
                 request.headers["content-type"] ?? "-", String(decoding: request.body, as: UTF8.self),
@@ -75,9 +76,9 @@ struct RequestResponseTests {
         }
     }
 
-    @Test("keeps one connection alive across requests, without Connection: close")
-    func keepAlive() async throws {
-        try await withServer(handler: { request in .text("served \(request.path)") }) { server in
+    @Test("keeps one connection alive across requests, without Connection: close", arguments: [false, true])
+    func keepAlive(inline: Bool) async throws {
+        try await withServer(inline: inline, handler: { request in .text("served \(request.path)") }) { server in
             let client = try TestClient(port: server.port)
             for index in 0..<3 {
                 try client.request("GET", "/\(index)")
@@ -116,9 +117,10 @@ struct RequestResponseTests {
         #expect(called.isRaised)
     }
 
-    @Test("answers 413 for a chunked body that grows past the limit, keeping the connection usable")
-    func bodyTooLargeChunked() async throws {
-        try await withServer(configure: { $0.maxRequestBodyBytes = 100 }, handler: { request in
+    @Test("answers 413 for a chunked body that grows past the limit, keeping the connection usable",
+          arguments: [false, true])
+    func bodyTooLargeChunked(inline: Bool) async throws {
+        try await withServer(inline: inline, configure: { $0.maxRequestBodyBytes = 100 }, handler: { request in
             .text("got \(request.body.count)")
         }) { server in
             let client = try TestClient(port: server.port)
@@ -128,15 +130,17 @@ struct RequestResponseTests {
             let response = try await client.readResponse()
             #expect(response.status == 413)
             #expect(response.text == "request body is larger than 100 bytes\n")
-            try client.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n50\r\n\(chunk)\r\n0\r\n\r\n")
+            try client.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "50\r\n\(chunk)\r\n0\r\n\r\n")
             #expect(try await client.readResponse().text == "got 80")
         }
     }
 
-    @Test("a handler that waits does not hold up other connections, even with one polling thread")
-    func handlersRunOffThePollingThread() async throws {
+    @Test("a handler that waits does not hold up other connections, even with one polling thread",
+          arguments: [false, true])
+    func handlersRunOffThePollingThread(inline: Bool) async throws {
         let release = Flag()
-        try await withServer(configure: { $0.threadCount = 1 }, handler: { request in
+        try await withServer(inline: inline, configure: { $0.threadCount = 1 }, handler: { request in
             if request.path == "/slow" { _ = await release.wait(within: .seconds(10)) }
             return .text("done \(request.path)")
         }) { server in

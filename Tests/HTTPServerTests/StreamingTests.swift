@@ -1,16 +1,17 @@
 import Dispatch
-@testable import HTTPServer
+import HTTPServer
 import Testing
 
 @Suite("HTTP server: streamed responses")
 struct StreamingTests {
     static let sseHeaders: HTTPHeaders = ["Content-Type": "text/event-stream", "Cache-Control": "no-cache"]
 
-    @Test("sends each write before the producer makes the next one (the client gates the producer)")
-    func flushesEachEvent() async throws {
+    @Test("sends each write before the producer makes the next one (the client gates the producer)",
+          arguments: [false, true])
+    func flushesEachEvent(inline: Bool) async throws {
         let clientSawFirst = Flag()
         let clientSawSecond = Flag()
-        try await withServer(handler: { _ in
+        try await withServer(inline: inline, handler: { _ in
             HTTPResponse(headers: Self.sseHeaders, body: .stream { writer in
                 writer.write("data: one\n\n")
                 // Without a flush per write the client never sees "one" and this wait times out.
@@ -35,9 +36,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("batches writes made while the socket was busy and keeps them in order")
-    func manyWritesArriveInOrder() async throws {
-        try await withServer(handler: { _ in
+    @Test("batches writes made while the socket was busy and keeps them in order", arguments: [false, true])
+    func manyWritesArriveInOrder(inline: Bool) async throws {
+        try await withServer(inline: inline, handler: { _ in
             HTTPResponse(headers: Self.sseHeaders, body: .stream { writer in
                 for index in 0..<2000 { writer.write("data: \(index)\n\n") }
             })
@@ -50,9 +51,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("keeps the connection alive after a stream ends")
-    func keepAliveAfterStream() async throws {
-        try await withServer(handler: { request in
+    @Test("keeps the connection alive after a stream ends", arguments: [false, true])
+    func keepAliveAfterStream(inline: Bool) async throws {
+        try await withServer(inline: inline, handler: { request in
             if request.path == "/plain" { return .text("plain") }
             return HTTPResponse(headers: Self.sseHeaders, body: .stream { writer in
                 writer.write("data: a\n\n")
@@ -71,12 +72,12 @@ struct StreamingTests {
         }
     }
 
-    @Test("cancels a quiet stream promptly when the client disconnects, and releases it")
-    func disconnectDuringQuietStream() async throws {
+    @Test("cancels a quiet stream promptly when the client disconnects, and releases it", arguments: [false, true])
+    func disconnectDuringQuietStream(inline: Bool) async throws {
         let cancelledByCallback = Flag()
         let taskCancelled = Flag()
         let streamReturned = Flag()
-        try await withServer(handler: { _ in
+        try await withServer(inline: inline, handler: { _ in
             HTTPResponse(headers: Self.sseHeaders, body: .stream { writer in
                 writer.onCancel { cancelledByCallback.raise() }
                 writer.write("data: first\n\n")
@@ -98,14 +99,14 @@ struct StreamingTests {
             #expect(await cancelledByCallback.wait(within: .seconds(5)))
             #expect(await taskCancelled.wait(within: .seconds(5)))
             #expect(await streamReturned.wait(within: .seconds(5)))
-            #expect(await eventually { server.stats == HTTPServer.Stats() })
+            #expect(await eventually { server.stats == HTTPServer.Stats() }, "\(server.stats)")
         }
     }
 
-    @Test("cancels a streaming producer that keeps writing when the client disconnects")
-    func disconnectDuringBusyStream() async throws {
+    @Test("cancels a streaming producer that keeps writing when the client disconnects", arguments: [false, true])
+    func disconnectDuringBusyStream(inline: Bool) async throws {
         let stopped = Flag()
-        try await withServer(handler: { _ in
+        try await withServer(inline: inline, handler: { _ in
             HTTPResponse(headers: Self.sseHeaders, body: .stream { writer in
                 let chunk = String(repeating: "x", count: 1000)
                 while writer.write("data: \(chunk)\n\n") {
@@ -120,15 +121,15 @@ struct StreamingTests {
             _ = try await client.readChunk()
             client.close()
             #expect(await stopped.wait(within: .seconds(5)))
-            #expect(await eventually { server.stats == HTTPServer.Stats() })
+            #expect(await eventually { server.stats == HTTPServer.Stats() }, "\(server.stats)")
         }
     }
 
-    @Test("cancels a handler still waiting on its backend when the client disconnects")
-    func disconnectWhileHandlerWaits() async throws {
+    @Test("cancels a handler still waiting on its backend when the client disconnects", arguments: [false, true])
+    func disconnectWhileHandlerWaits(inline: Bool) async throws {
         let started = Flag()
         let sawCancellation = Flag()
-        try await withServer(handler: { _ in
+        try await withServer(inline: inline, handler: { _ in
             started.raise()
             await withTaskCancellationHandler {
                 while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
@@ -143,7 +144,7 @@ struct StreamingTests {
             #expect(server.stats.activeRequests == 1)
             client.close()
             #expect(await sawCancellation.wait(within: .seconds(5)))
-            #expect(await eventually { server.stats == HTTPServer.Stats() })
+            #expect(await eventually { server.stats == HTTPServer.Stats() }, "\(server.stats)")
         }
     }
 
@@ -168,9 +169,10 @@ struct StreamingTests {
 
 @Suite("HTTP server: per-request memory")
 struct ReleaseTests {
-    @Test("frees every per-request object after whole, streamed, refused, aborted and timed-out requests")
-    func everyExchangeIsFreed() async throws {
-        try await withServer(configure: {
+    @Test("frees every per-request object after whole, streamed, refused, aborted and timed-out requests",
+          arguments: [false, true])
+    func everyExchangeIsFreed(inline: Bool) async throws {
+        try await withServer(inline: inline, configure: {
             $0.maxRequestBodyBytes = 10
             $0.connectionTimeout = .seconds(1)
         }, handler: { request in
@@ -208,8 +210,32 @@ struct ReleaseTests {
             try stalled.send("GET / HTTP/1.1\r\nHost: x\r\n")
             #expect(await stalled.waitForClose(within: .seconds(5)))
             client.close()
-            #expect(await eventually { server.stats == HTTPServer.Stats() })
-            #expect(await eventually { server.liveExchangeCount == 0 })
+            #expect(await eventually { server.stats == HTTPServer.Stats() }, "\(server.stats)")
+            #expect(await eventually { liveExchanges(server) == 0 })
+        }
+    }
+}
+
+@Suite("HTTP server: stream closure contract")
+struct StreamClosureTests {
+    @Test("runs the stream closure, already cancelled, when the client left before the handler returned",
+          arguments: [false, true])
+    func closureRunsAfterEarlyDisconnect(inline: Bool) async throws {
+        let handlerStarted = Flag()
+        let closureRan = Flag()
+        try await withServer(inline: inline, handler: { _ in
+            handlerStarted.raise()
+            await sleepIgnoringCancellation(seconds: 0.3)
+            return HTTPResponse(body: .stream { writer in
+                if writer.isCancelled, !writer.write("data: x\n\n") { closureRan.raise() }
+            })
+        }) { server in
+            let client = try TestClient(port: server.port)
+            try client.request("GET", "/")
+            #expect(await handlerStarted.wait())
+            client.close()
+            #expect(await closureRan.wait())
+            #expect(await eventually { server.stats == HTTPServer.Stats() && liveExchanges(server) == 0 })
         }
     }
 }

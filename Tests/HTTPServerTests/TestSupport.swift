@@ -1,13 +1,20 @@
 import Dispatch
 import Glibc
+#if DEBUG
+@testable import HTTPServer
+#else
 import HTTPServer
+#endif
 import Logging
+import Testing
 
-/// A started server on an ephemeral loopback port; shut down when `body` ends, even when it throws.
-func withServer(configure: (inout HTTPServer.Configuration) -> Void = { _ in },
+/// A started server on an ephemeral loopback port; shut down when `body` ends, even when it throws. `inline` sets
+/// `startsHandlersOnPollingThread`: tests that take it run in both handler placements.
+func withServer(inline: Bool = false, configure: (inout HTTPServer.Configuration) -> Void = { _ in },
                 handler: @escaping HTTPServer.Handler,
                 _ body: (HTTPServer) async throws -> Void) async throws {
     var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, logger: quietLogger)
+    configuration.startsHandlersOnPollingThread = inline
     configure(&configuration)
     let server = HTTPServer(configuration: configuration, handler: handler)
     try server.start()
@@ -17,6 +24,9 @@ func withServer(configure: (inout HTTPServer.Configuration) -> Void = { _ in },
         await server.shutdown(gracePeriod: .zero)
         throw error
     }
+    // The body's clients are closed by now: nothing may linger (a connection MHD forgot, an unbalanced retain).
+    #expect(await eventually { server.stats == HTTPServer.Stats() && liveExchanges(server) == 0 },
+            "left behind: \(server.stats), \(liveExchanges(server)) live exchanges")
     await server.shutdown(gracePeriod: .seconds(1))
 }
 
@@ -79,4 +89,13 @@ func sleepIgnoringCancellation(seconds: Double) async {
     await withUnsafeContinuation { continuation in
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { continuation.resume() }
     }
+}
+
+/// Per-request objects still allocated; debug builds count them, release builds report 0.
+func liveExchanges(_ server: HTTPServer) -> Int {
+    #if DEBUG
+    server.liveExchangeCount
+    #else
+    0
+    #endif
 }

@@ -47,6 +47,19 @@ struct JSONParserTests {
         #expect(escaped["k"] == 2)
     }
 
+    @Test("nested objects keep each level's keys apart, and repeats are found at every level")
+    func nestedObjects() throws {
+        let text = #"{"a": {"x": 1, "y": {"p": 1, "q": 2, "p": 3}, "x": 2}, "b": {"c": {"d": {}}}, "a": 0, "e": [{"k": 1}]}"#
+        let value = try JSONValue.parse(text)
+        #expect(value.objectValue?.keys == ["a", "b", "e"])
+        #expect(value["a"] == 0)
+        let inner = try JSONValue.parse(#"{"o": {"x": 1, "y": {"p": 1, "q": 2, "p": 3}, "x": 2}}"#)
+        #expect(inner["o"]?.objectValue?.keys == ["x", "y"])
+        #expect(inner["o"]?["x"] == 2)
+        #expect(inner["o"]?["y"]?.objectValue?.keys == ["p", "q"])
+        #expect(inner["o"]?["y"]?["p"] == 3)
+    }
+
     @Test("a large object with a repeated key is deduplicated too")
     func duplicateKeysLarge() throws {
         let members = (0..<40).map { "\"k\($0)\": \($0)" }.joined(separator: ", ")

@@ -12,8 +12,11 @@ struct BenchHTTP: AsyncParsableCommand {
         commandName: "http",
         abstract: "Requests/s and latency of the HTTP server vs. bare libmicrohttpd; SSE throughput; RSS.")
 
-    @Option(help: "Seconds to measure each load figure.")
-    var seconds: Double = 3
+    @Option(help: "Seconds per round of each load figure.")
+    var seconds: Double = 1
+
+    @Option(help: "Rounds per load figure (interleaved across targets; medians are printed).")
+    var rounds: Int = 5
 
     @Option(help: "Concurrent keep-alive connections for the loaded figure (the other figure uses 1).")
     var connections: Int = 64
@@ -34,7 +37,10 @@ struct BenchHTTP: AsyncParsableCommand {
                                + "SIGTERM, for an external load generator such as wrk.", valueName: "port"))
     var serve: Int?
 
-    @Flag(help: "Measure only the server at the loaded concurrency (for profiling).")
+    @Flag(help: "With --serve: start handlers on the polling thread (startsHandlersOnPollingThread).")
+    var inline = false
+
+    @Flag(help: "Measure only the request figures at the loaded concurrency (for profiling).")
     var serverOnly = false
 
     static let body = Array(#"{"object":"list","data":[{"id":"model","object":"model"}]}"#.utf8)
@@ -45,49 +51,52 @@ struct BenchHTTP: AsyncParsableCommand {
             return try await serveUntilSignalled(port: serve)
         }
         let rssAtStart = residentKilobytes()
-        var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, logger: Self.silentLogger)
-        if let threads { configuration.threadCount = threads }
-        let server = HTTPServer(configuration: configuration, handler: Self.handle)
-        try server.start()
+        let server = try startServer(port: 0, inline: false)
         try? await Task.sleep(for: .milliseconds(200))
         let rssIdle = residentKilobytes()
         let rssIdleConnections = await holdIdleConnections(server: server)
+        let inlineServer = try startServer(port: 0, inline: true)
         let threads = server.configuration.threadCount
         guard let baseline = MHDBaselineServer(threads: threads, body: Self.body, contentType: "application/json")
         else { throw ValidationError("could not start the libmicrohttpd baseline") }
         defer { baseline.stop() }
 
         print("HTTP server bench: GET, \(Self.body.count)-byte JSON body, keep-alive, loopback, " +
-              "\(threads) polling threads, \(String(format: "%.0f", seconds)) s per figure")
+              "\(threads) polling threads, median of \(rounds) interleaved rounds of \(seconds) s")
         print("figure                                   conns      req/s   p50 µs   p99 µs")
         let request = Array("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
         var rssUnderLoad = 0
-        if serverOnly {
-            let measured = await offload { [seconds, connections, clientThreads, port = server.port] in
-                HTTPLoadClient.run(port: port, connections: connections, threads: clientThreads, seconds: seconds,
-                                   request: request)
+        let targets = [("libmicrohttpd direct (floor)", baseline.port),
+                       ("HTTPServer, handler on the pool", server.port),
+                       ("HTTPServer, handler starts inline", inlineServer.port)]
+        for concurrency in serverOnly ? [connections] : [1, connections] {
+            let clients = concurrency == 1 ? 1 : clientThreads
+            // Rounds interleave the targets so a burst of outside load hits all of them alike; medians are shown.
+            var rounds = [[HTTPLoadClient.Result]](repeating: [], count: targets.count)
+            for _ in 0..<self.rounds {
+                for (index, (_, port)) in targets.enumerated() {
+                    rounds[index].append(await offload { [seconds] in
+                        HTTPLoadClient.run(port: port, connections: concurrency, threads: clients,
+                                           seconds: seconds, request: request)
+                    })
+                    rssUnderLoad = max(rssUnderLoad, residentKilobytes())
+                }
             }
-            line("HTTPServer, async handler", connections, measured)
+            let floor = Figure(rounds[0])
+            for (index, (name, _)) in targets.enumerated() {
+                let figure = Figure(rounds[index])
+                line(name, concurrency, figure)
+                if index > 0 {
+                    print(String(format: "  %.2fx the floor's req/s; added latency p50 %+.1f µs, p99 %+.1f µs",
+                                 figure.requestsPerSecond / floor.requestsPerSecond, figure.p50 - floor.p50,
+                                 figure.p99 - floor.p99))
+                }
+            }
+        }
+        await inlineServer.shutdown(gracePeriod: .seconds(1))
+        if serverOnly {
             await server.shutdown(gracePeriod: .seconds(1))
             return
-        }
-        for concurrency in [1, connections] {
-            let clients = concurrency == 1 ? 1 : clientThreads
-            let floor = await offload { [seconds, port = baseline.port] in
-                HTTPLoadClient.run(port: port, connections: concurrency, threads: clients,
-                                   seconds: seconds, request: request)
-            }
-            line("libmicrohttpd direct (floor)", concurrency, floor)
-            let measured = await offload { [seconds] in
-                HTTPLoadClient.run(port: server.port, connections: concurrency, threads: clients,
-                                   seconds: seconds, request: request)
-            }
-            rssUnderLoad = max(rssUnderLoad, residentKilobytes())
-            line("HTTPServer, async handler", concurrency, measured)
-            print(String(format: "  c=%d: %.2fx the floor's req/s; added latency p50 %+.1f µs, p99 %+.1f µs",
-                         concurrency, measured.requestsPerSecond / floor.requestsPerSecond,
-                         measured.percentile(0.5) - floor.percentile(0.5),
-                         measured.percentile(0.99) - floor.percentile(0.99)))
         }
 
         try await streamFigures(server: server)
@@ -99,13 +108,19 @@ struct BenchHTTP: AsyncParsableCommand {
         await server.shutdown(gracePeriod: .seconds(1))
     }
 
-    private func serveUntilSignalled(port: Int) async throws {
-        let signals = ShutdownSignals()
+    private func startServer(port: Int, inline: Bool) throws -> HTTPServer {
         var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: port, logger: Self.silentLogger)
         if let threads { configuration.threadCount = threads }
+        configuration.startsHandlersOnPollingThread = inline
         let server = HTTPServer(configuration: configuration, handler: Self.handle)
         try server.start()
-        guard let floor = MHDBaselineServer(threads: configuration.threadCount, body: Self.body,
+        return server
+    }
+
+    private func serveUntilSignalled(port: Int) async throws {
+        let signals = ShutdownSignals()
+        let server = try startServer(port: port, inline: inline)
+        guard let floor = MHDBaselineServer(threads: server.configuration.threadCount, body: Self.body,
                                             contentType: "application/json", port: port + 1)
         else { throw ValidationError("could not start the libmicrohttpd baseline on port \(port + 1)") }
         print("HTTPServer on 127.0.0.1:\(server.port), libmicrohttpd floor on 127.0.0.1:\(floor.port); " +
@@ -147,11 +162,27 @@ struct BenchHTTP: AsyncParsableCommand {
         return rss
     }
 
-    private func line(_ name: String, _ concurrency: Int, _ result: HTTPLoadClient.Result) {
-        let errors = result.errors > 0 ? "  (\(result.errors) errors)" : ""
+    private func line(_ name: String, _ concurrency: Int, _ figure: Figure) {
+        let errors = figure.errors > 0 ? "  (\(figure.errors) errors)" : ""
         print(name.padding(toLength: 38, withPad: " ", startingAt: 0)
-              + String(format: "%8d %10.0f %8.1f %8.1f", concurrency, result.requestsPerSecond,
-                       result.percentile(0.5), result.percentile(0.99)) + errors)
+              + String(format: "%8d %10.0f %8.1f %8.1f", concurrency, figure.requestsPerSecond, figure.p50,
+                       figure.p99) + errors)
+    }
+
+    /// The median over rounds of each number.
+    struct Figure {
+        var requestsPerSecond: Double
+        var p50: Double
+        var p99: Double
+        var errors: Int
+
+        init(_ rounds: [HTTPLoadClient.Result]) {
+            func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+            requestsPerSecond = median(rounds.map(\.requestsPerSecond))
+            p50 = median(rounds.map { $0.percentile(0.5) })
+            p99 = median(rounds.map { $0.percentile(0.99) })
+            errors = rounds.map(\.errors).reduce(0, +)
+        }
     }
 
     @Sendable
