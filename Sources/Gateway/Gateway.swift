@@ -88,6 +88,10 @@ public final class Gateway: Sendable {
         case .requestBodyTooLarge(let limit):
             metrics.recordRequest(route: "other", status: 413, seconds: 0)
             return OpenAIError.bodyTooLarge(limit: limit).response
+        case .headerFieldsTooLarge(let limit):
+            metrics.recordRequest(route: "other", status: 431, seconds: 0)
+            return OpenAIError(status: 431, message: "The request's header fields are larger than \(limit) bytes.",
+                               type: "invalid_request_error", code: "headers_too_large").response
         case .shuttingDown:
             return OpenAIError(status: 503, message: "The gateway is shutting down; retry on another replica.",
                                type: "server_error", code: "shutting_down").response
