@@ -32,6 +32,20 @@ struct ConfigReader {
         }
     }
 
+    /// A path: relative ones are taken from the config file's directory, so a config and the files it
+    /// names can move together.
+    func path(_ name: String) throws(ConfigurationError) -> String? {
+        guard let value = try string(name) else { return nil }
+        return resolve(path: value)
+    }
+
+    func resolve(path value: String) -> String {
+        guard let file, !value.hasPrefix("/"), !value.hasPrefix("~"), let slash = file.lastIndex(of: "/") else {
+            return value
+        }
+        return String(file[...slash]) + value
+    }
+
     func requiredString(_ name: String) throws(ConfigurationError) -> String {
         guard let s = try string(name), !s.isEmpty else { throw fail(name, "is required") }
         return s

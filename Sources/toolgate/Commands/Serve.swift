@@ -40,6 +40,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The model name clients send (default: toolgate).")
     var modelName: String = "toolgate"
 
+    @Option(help: "The model name sent to backends that need one (openai, ollama); default: --model-name.")
+    var backendModel: String?
+
     @Option(help: "Reasoning markers: none, think (default: the family's).")
     var reasoning: String?
 
@@ -133,6 +136,7 @@ struct Serve: AsyncParsableCommand {
             var profile = ModelProfile(name: modelName, backendURL: backend, dialect: dialect,
                                        template: try ModelProfile.TemplateSource(argument: template), parser: parser)
             profile.reasoning = reasoning
+            profile.backendModel = backendModel
             if let streamArguments { profile.streamArguments = streamArguments }
             if let failurePolicy {
                 guard let policy = ModelProfile.FailurePolicy(rawValue: failurePolicy) else {
