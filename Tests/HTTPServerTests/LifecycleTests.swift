@@ -206,6 +206,7 @@ struct LifecycleTests {
     func shutdownAnswersStuckHandler(inline: Bool) async throws {
         let started = Flag()
         let release = Flag()
+        defer { release.raise() }
         var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, logger: quietLogger)
         configuration.startsHandlersOnPollingThread = inline
         configuration.errorResponse = { failure in .text("custom \(failure.status)", status: failure.status) }
@@ -221,7 +222,6 @@ struct LifecycleTests {
         #expect(await started.wait())
         await server.shutdown(gracePeriod: .milliseconds(100))
         let response = try await client.readResponse()
-        release.raise()
         #expect(response.status == 503 && response.text == "custom 503")
     }
 
