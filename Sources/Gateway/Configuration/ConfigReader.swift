@@ -1,4 +1,4 @@
-public import JSON
+import JSON
 
 /// Typed access to a config object, failing with the file and key path of whatever is wrong.
 struct ConfigReader {
