@@ -1,0 +1,116 @@
+import FakeBackend
+import JSON
+import Testing
+
+/// The call table: a tool-call turn a client sends back is put back in the prompt as the model's own bytes.
+@Suite("Multi-turn conversations and the call table")
+struct MultiTurnTests {
+    /// The assistant message a client sends back for a result, as SDKs build it.
+    static func assistantMessage(_ result: ChatResult, calls: [ClientToolCall]? = nil) -> JSONValue {
+        assistantMessage(content: result.content, calls: calls ?? result.toolCalls)
+    }
+
+    static func assistantMessage(content: String?, calls: [ClientToolCall]) -> JSONValue {
+        [
+            "role": "assistant", "content": content.map(JSONValue.string) ?? .null,
+            "tool_calls": .array(calls.map { call in
+                ["id": .string(call.id), "type": "function",
+                 "function": ["name": .string(call.name), "arguments": .string(call.arguments)]]
+            }),
+        ]
+    }
+
+    static func toolResults(_ calls: [ClientToolCall]) -> [JSONValue] {
+        calls.map { ["role": "tool", "tool_call_id": .string($0.id), "content": "{\"temperature\": 18}"] }
+    }
+
+    /// Outputs whose bytes the template would not reproduce (compact or extra spaces, text before the call).
+    static let rawTurns: [(model: String, text: String)] = [
+        ("qwen-llamacpp", "Checking.\n" + HermesOutput.oneCall),
+        ("qwen-llamacpp", HermesOutput.twoCalls),
+        ("llama3", "{\"name\": \"get_weather\", \"parameters\": {\"city\":\"Paris\"}}"),
+    ]
+
+    @Test("the second request's prompt holds the first turn's raw output byte for byte",
+          arguments: rawTurns.indices, [false, true])
+    func exactTurn(turn: Int, streamFirst: Bool) async throws {
+        let (model, raw) = Self.rawTurns[turn]
+        try await withGateway { gateway in
+            gateway.fake.enqueue(FakeReply(raw))
+            let first = try await gateway.chat(Chat.request(model: model, stream: streamFirst)).chatResult(model: model)
+            #expect(first.problems.isEmpty, "\(first.problems)")
+            #expect(!first.toolCalls.isEmpty)
+
+            let messages = [Chat.question, Self.assistantMessage(first)] + Self.toolResults(first.toolCalls)
+            let second = try await gateway.chat(Chat.request(model: model, messages: messages))
+            #expect(second.status == 200, "\(second.text)")
+            let prompt = try #require(gateway.completionRequests.last?.prompt)
+            #expect(prompt.contains(raw))
+            let profile = try gateway.profile(model)
+            var asModelWrote = messages
+            asModelWrote[1] = ["role": "assistant", "content": .string(raw)]
+            #expect(prompt == (try Fixtures.render(profile, messages: asModelWrote, tools: Chat.tools)))
+            // The test is only sharp if the template alone would have written the turn differently.
+            #expect(prompt != (try Fixtures.render(profile, messages: messages, tools: Chat.tools)))
+        }
+    }
+
+    @Test("ids the table does not know are rendered by the template from the structured calls")
+    func unknownIDs() async throws {
+        try await withGateway { gateway in
+            let calls = [ClientToolCall(id: "call_notFromThisGateway0000001", name: "get_weather",
+                                        arguments: "{\"city\":\"Paris\"}")]
+            let messages = [Chat.question, Self.assistantMessage(content: nil, calls: calls)] + Self.toolResults(calls)
+            let reply = try await gateway.chat(Chat.request(model: "qwen-llamacpp", messages: messages))
+            #expect(reply.status == 200, "\(reply.text)")
+            let expected = try Fixtures.render(try gateway.profile("qwen-llamacpp"), messages: messages,
+                                               tools: Chat.tools)
+            #expect(gateway.completionRequests.last?.prompt == expected)
+            #expect(expected.contains("{\"city\": \"Paris\"}"), "the template's own spacing")
+        }
+    }
+
+    @Test("an edited call is re-rendered by the family while its unedited sibling keeps the model's bytes")
+    func editedCall() async throws {
+        let family = try Fixtures.family("hermes")
+        try await withGateway { gateway in
+            gateway.fake.enqueue(FakeReply(HermesOutput.twoCalls))
+            let first = try await gateway.chat(Chat.request(model: "qwen-llamacpp")).chatResult(model: "qwen-llamacpp")
+            try #require(first.toolCalls.count == 2)
+            var edited = first.toolCalls
+            edited[1].arguments = "{\"city\":\"Lyon\"}"
+
+            let messages = [Chat.question, Self.assistantMessage(first, calls: edited)] + Self.toolResults(edited)
+            #expect(try await gateway.chat(Chat.request(model: "qwen-llamacpp", messages: messages)).status == 200)
+            let prompt = try #require(gateway.completionRequests.last?.prompt)
+
+            let firstCallRaw = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>"
+            let secondCallRaw = "<tool_call>\n{\"name\":\"get_time\",\"arguments\":{\"city\":\"Paris\"}}\n</tool_call>"
+            let rerendered = family.render(calls: [(name: "get_time", arguments: "{\"city\":\"Lyon\"}",
+                                                    id: Optional(edited[1].id))])
+            #expect(HermesOutput.twoCalls == firstCallRaw + "\n" + secondCallRaw)
+            var patched = messages
+            patched[1] = ["role": "assistant", "content": .string(firstCallRaw + "\n" + rerendered)]
+            let expected = try Fixtures.render(try gateway.profile("qwen-llamacpp"), messages: patched, tools: Chat.tools)
+            #expect(prompt == expected)
+            #expect(!prompt.contains(secondCallRaw))
+            #expect(prompt.contains("Lyon"))
+        }
+    }
+
+    @Test("a turn returned without one of its calls keeps the other call's bytes and drops the missing one")
+    func droppedCall() async throws {
+        try await withGateway { gateway in
+            gateway.fake.enqueue(FakeReply(HermesOutput.twoCalls))
+            let first = try await gateway.chat(Chat.request(model: "qwen-llamacpp")).chatResult(model: "qwen-llamacpp")
+            try #require(first.toolCalls.count == 2)
+            let kept = [first.toolCalls[1]]
+            let messages = [Chat.question, Self.assistantMessage(first, calls: kept)] + Self.toolResults(kept)
+            #expect(try await gateway.chat(Chat.request(model: "qwen-llamacpp", messages: messages)).status == 200)
+            let prompt = try #require(gateway.completionRequests.last?.prompt)
+            let secondCallRaw = "<tool_call>\n{\"name\":\"get_time\",\"arguments\":{\"city\":\"Paris\"}}\n</tool_call>"
+            #expect(prompt.contains(secondCallRaw))
+            #expect(!prompt.contains("get_weather\", \"arguments\""), "the dropped call is gone")
+        }
+    }
+}
