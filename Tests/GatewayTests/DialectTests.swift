@@ -66,8 +66,9 @@ struct DialectTests {
         let model = "qwen-\(dialect)"
         try await withGateway { gateway in
             for output in Self.outputs {
-                // One character per event: every marker and every argument is split across events.
-                gateway.fake.enqueue(FakeReply(output.text), FakeReply(output.text, pieceCharacters: 1))
+                // One character per event, each event written in 16-byte pieces: every marker and every argument
+                // is split across events, and events across reads.
+                gateway.fake.enqueue(FakeReply(output.text), FakeReply(output.text, pieceCharacters: 1, splitWrites: 16))
                 let whole = try await gateway.chat(Chat.request(model: model)).chatResult(model: model)
                 let streamed = try await gateway.chat(Chat.request(model: model, stream: true)).chatResult(model: model)
                 #expect(whole.problems.isEmpty && streamed.problems.isEmpty, "\(whole.problems) \(streamed.problems)")
@@ -75,6 +76,31 @@ struct DialectTests {
                 #expect(streamed.toolCalls.map(\.name) == whole.toolCalls.map(\.name), "\(output.label)")
                 #expect(streamed.toolCalls.map(\.arguments) == whole.toolCalls.map(\.arguments), "\(output.label)")
                 #expect(streamed.finishReason == whole.finishReason, "\(output.label)")
+            }
+        }
+    }
+
+    @Test("with eager argument streaming, the assembled arguments still equal the whole response's",
+          arguments: Fixtures.dialects)
+    func eagerStreaming(dialect: String) async throws {
+        let model = "qwen-\(dialect)"
+        try await withGateway(configure: { configuration, _ in
+            for index in configuration.models.indices { configuration.models[index].streamArguments = "eager" }
+        }) { gateway in
+            for output in Self.outputs {
+                gateway.fake.enqueue(FakeReply(output.text), FakeReply(output.text, pieceCharacters: 2))
+                let whole = try await gateway.chat(Chat.request(model: model)).chatResult(model: model)
+                let reply = try await gateway.chat(Chat.request(model: model, stream: true))
+                let streamed = reply.chatResult(model: model)
+                #expect(whole.problems.isEmpty && streamed.problems.isEmpty, "\(whole.problems) \(streamed.problems)")
+                #expect(streamed.text == whole.text, "\(output.label)")
+                #expect(streamed.toolCalls.map(\.name) == whole.toolCalls.map(\.name), "\(output.label)")
+                #expect(streamed.toolCalls.map(\.arguments) == whole.toolCalls.map(\.arguments), "\(output.label)")
+                if !whole.toolCalls.isEmpty {
+                    // Eager: the arguments arrive in more than one delta.
+                    let argumentDeltas = reply.events.filter { $0.contains("\"arguments\":\"") && !$0.contains("\"arguments\":\"\"") }
+                    #expect(argumentDeltas.count > whole.toolCalls.count, "\(output.label)")
+                }
             }
         }
     }

@@ -29,6 +29,7 @@ struct MultiTurnTests {
         ("qwen-llamacpp", "Checking.\n" + HermesOutput.oneCall),
         ("qwen-llamacpp", HermesOutput.twoCalls),
         ("llama3", "{\"name\": \"get_weather\", \"parameters\": {\"city\":\"Paris\"}}"),
+        ("mistral", "[TOOL_CALLS]get_weather[ARGS]{\"city\":\"Paris\"}"),
     ]
 
     @Test("the second request's prompt holds the first turn's raw output byte for byte",
@@ -73,8 +74,11 @@ struct MultiTurnTests {
     @Test("an edited call is re-rendered by the family while its unedited sibling keeps the model's bytes")
     func editedCall() async throws {
         let family = try Fixtures.family("hermes")
+        // Both calls written in spacings the template would not produce.
+        let firstCallRaw = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\":\"Paris\"}}\n</tool_call>"
+        let secondCallRaw = "<tool_call>\n{\"name\":\"get_time\",\"arguments\":{\"city\":\"Paris\"}}\n</tool_call>"
         try await withGateway { gateway in
-            gateway.fake.enqueue(FakeReply(HermesOutput.twoCalls))
+            gateway.fake.enqueue(FakeReply(firstCallRaw + "\n" + secondCallRaw))
             let first = try await gateway.chat(Chat.request(model: "qwen-llamacpp")).chatResult(model: "qwen-llamacpp")
             try #require(first.toolCalls.count == 2)
             var edited = first.toolCalls
@@ -84,15 +88,13 @@ struct MultiTurnTests {
             #expect(try await gateway.chat(Chat.request(model: "qwen-llamacpp", messages: messages)).status == 200)
             let prompt = try #require(gateway.completionRequests.last?.prompt)
 
-            let firstCallRaw = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>"
-            let secondCallRaw = "<tool_call>\n{\"name\":\"get_time\",\"arguments\":{\"city\":\"Paris\"}}\n</tool_call>"
             let rerendered = family.render(calls: [(name: "get_time", arguments: "{\"city\":\"Lyon\"}",
                                                     id: Optional(edited[1].id))])
-            #expect(HermesOutput.twoCalls == firstCallRaw + "\n" + secondCallRaw)
             var patched = messages
             patched[1] = ["role": "assistant", "content": .string(firstCallRaw + "\n" + rerendered)]
-            let expected = try Fixtures.render(try gateway.profile("qwen-llamacpp"), messages: patched, tools: Chat.tools)
-            #expect(prompt == expected)
+            let profile = try gateway.profile("qwen-llamacpp")
+            #expect(prompt == (try Fixtures.render(profile, messages: patched, tools: Chat.tools)))
+            #expect(prompt != (try Fixtures.render(profile, messages: messages, tools: Chat.tools)))
             #expect(!prompt.contains(secondCallRaw))
             #expect(prompt.contains("Lyon"))
         }

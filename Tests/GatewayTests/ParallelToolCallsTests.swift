@@ -40,6 +40,25 @@ struct ParallelToolCallsTests {
         }
     }
 
+    @Test("with stream_options.include_usage, the single-call stream still ends with the usage chunk")
+    func usageAfterSingleCall() async throws {
+        try await withGateway { gateway in
+            gateway.fake.respond { request in
+                var reply = Self.honouringStops(HermesOutput.twoCalls)(request)
+                reply.promptTokens = 31
+                reply.completionTokens = 12
+                return reply
+            }
+            var extra = Self.singleCall
+            extra["stream_options"] = ["include_usage": true]
+            let reply = try await gateway.chat(Chat.request(model: "qwen-llamacpp", stream: true, extra: extra))
+            let result = reply.chatResult(model: "qwen-llamacpp", includeUsage: true)
+            #expect(result.problems.isEmpty, "\(result.problems)")
+            #expect(result.toolCalls.map(\.name) == ["get_weather"])
+            #expect(result.usage?["prompt_tokens"]?.numberValue?.intValue == 31, "\(reply.text)")
+        }
+    }
+
     @Test("a backend that ignores the stop strings still yields only the first call", arguments: [false, true])
     func backendIgnoresStop(stream: Bool) async throws {
         try await withGateway { gateway in
