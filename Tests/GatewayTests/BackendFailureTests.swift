@@ -20,8 +20,9 @@ struct BackendFailureTests {
     }
 
     static let earlyFailures = [
-        EarlyFailure(name: "500 from the backend", misbehaviour: .status(500, body: "{\"error\": \"CUDA out of memory\"}"),
-                     status: 502, code: "backend_http_error", mentions: "HTTP 500"),
+        EarlyFailure(name: "500 from the backend",
+                     misbehaviour: .status(500, body: "{\"error\": \"CUDA out of memory\"}"), status: 502,
+                     code: "backend_http_error", mentions: "HTTP 500"),
         EarlyFailure(name: "503 from the backend", misbehaviour: .status(503, body: "{\"error\": \"Loading model\"}"),
                      status: 502, code: "backend_http_error", mentions: "Loading model"),
         EarlyFailure(name: "garbage instead of JSON", misbehaviour: .garbageBody("<html>It works!</html>"),

@@ -13,39 +13,56 @@ struct ClientErrorTests {
         var testDescription: String { name }
     }
 
+    /// A valid request body with `fields` (`, "key": value`) added.
+    static func valid(_ fields: String = "") -> String {
+        #"{"model": "qwen-llamacpp", "messages": [{"role": "user", "content": "hi"}]"# + fields + "}"
+    }
+
+    static let oneTool = #", "tools": [{"type": "function", "function": {"name": "f"}}]"#
+
     static let badRequests = [
         BadRequest(name: "not JSON", body: "{\"model\": \"qwen-llamacpp\", \"messages\": [", code: "invalid_json"),
         BadRequest(name: "an empty body", body: ""),
         BadRequest(name: "a JSON array", body: "[1, 2]"),
         BadRequest(name: "messages as a string", body: #"{"model": "qwen-llamacpp", "messages": "hi"}"#,
                    code: "invalid_type", param: "messages"),
-        BadRequest(name: "a number as temperature",
-                   body: #"{"model": "qwen-llamacpp", "messages": [{"role": "user", "content": "hi"}], "temperature": "hot"}"#,
+        BadRequest(name: "a string as temperature", body: valid(#", "temperature": "hot""#),
                    code: "invalid_type", param: "temperature"),
-        BadRequest(name: "stream as a string",
-                   body: #"{"model": "qwen-llamacpp", "messages": [{"role": "user", "content": "hi"}], "stream": "yes"}"#,
-                   code: "invalid_type", param: "stream"),
-        BadRequest(name: "content as a number", body: #"{"model": "qwen-llamacpp", "messages": [{"role": "user", "content": 42}]}"#,
+        BadRequest(name: "stream as a string", body: valid(#", "stream": "yes""#), code: "invalid_type",
+                   param: "stream"),
+        BadRequest(name: "content as a number",
+                   body: #"{"model": "qwen-llamacpp", "messages": [{"role": "user", "content": 42}]}"#,
                    code: "invalid_type", param: "messages[0].content"),
         BadRequest(name: "tool parameters as a string",
-                   body: #"{"model": "qwen-llamacpp", "messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function", "function": {"name": "f", "parameters": "none"}}]}"#,
+                   body: valid(#", "tools": [{"type": "function", "function": {"name": "f", "parameters": "none"}}]"#),
                    code: "invalid_type", param: "tools[0].function.parameters"),
         BadRequest(name: "no model", body: #"{"messages": [{"role": "user", "content": "hi"}]}"#,
                    code: "missing_required_parameter", param: "model"),
-        BadRequest(name: "an unknown role", body: #"{"model": "qwen-llamacpp", "messages": [{"role": "robot", "content": "hi"}]}"#,
+        BadRequest(name: "an unknown role",
+                   body: #"{"model": "qwen-llamacpp", "messages": [{"role": "robot", "content": "hi"}]}"#,
                    code: "invalid_value", param: "messages[0].role"),
         BadRequest(name: "tool_choice naming no tool",
-                   body: #"{"model": "qwen-llamacpp", "messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": {"type": "function", "function": {"name": "g"}}}"#,
+                   body: valid(oneTool + #", "tool_choice": {"type": "function", "function": {"name": "g"}}"#),
                    code: "invalid_value", param: "tool_choice.function.name"),
-        BadRequest(name: "an unknown model", body: #"{"model": "gpt-17", "messages": [{"role": "user", "content": "hi"}]}"#,
-                   status: 404, code: "model_not_found", param: "model"),
+        BadRequest(name: "two choices", body: valid(#", "n": 2"#), code: "invalid_value", param: "n"),
+        BadRequest(name: "max_tokens of zero", body: valid(#", "max_tokens": 0"#), code: "invalid_value",
+                   param: "max_tokens"),
+        BadRequest(name: "an empty message list", body: #"{"model": "qwen-llamacpp", "messages": []}"#,
+                   code: "invalid_value", param: "messages"),
+        BadRequest(name: "a tool message without tool_call_id",
+                   body: #"{"model": "qwen-llamacpp", "messages": [{"role": "tool", "content": "18"}]}"#,
+                   code: "missing_required_parameter", param: "messages[0].tool_call_id"),
+        BadRequest(name: "an unknown model",
+                   body: #"{"model": "gpt-17", "messages": [{"role": "user", "content": "hi"}]}"#, status: 404,
+                   code: "model_not_found", param: "model"),
     ]
 
     @Test("a bad request gets its status and an envelope naming the parameter", arguments: badRequests)
     func badRequest(_ bad: BadRequest) async throws {
         try await withGateway { gateway in
             let reply = try await gateway.send("POST", "/v1/chat/completions",
-                                               headers: [("Content-Type", "application/json")], body: Array(bad.body.utf8))
+                                               headers: [("Content-Type", "application/json")],
+                                               body: Array(bad.body.utf8))
             expectError(reply, status: bad.status, type: "invalid_request_error", code: bad.code, param: bad.param)
             #expect(gateway.completionRequests.isEmpty)
         }
@@ -102,12 +119,14 @@ struct ClientErrorTests {
 
     @Test("with API keys configured, a missing or wrong key is a 401 and the right one passes")
     func apiKeys() async throws {
-        try await withGateway(configure: { configuration, _ in configuration.apiKeys = ["sk-first", "sk-second-key"] }) {
-            gateway in
+        try await withGateway(configure: { configuration, _ in
+            configuration.apiKeys = ["sk-first", "sk-second-key"]
+        }) { gateway in
             let request = Chat.request(model: "qwen-llamacpp", tools: nil)
             let refused: [[(String, String)]] = [
                 [], [("Authorization", "Bearer sk-wrong")], [("Authorization", "Bearer sk-firs")],
-                [("Authorization", "Bearer sk-first2")], [("Authorization", "sk-first")], [("Authorization", "Bearer ")],
+                [("Authorization", "Bearer sk-first2")], [("Authorization", "sk-first")],
+                [("Authorization", "Bearer ")],
                 [("Authorization", "Basic c2stZmlyc3Q6")],
             ]
             for headers in refused {

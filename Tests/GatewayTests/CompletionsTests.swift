@@ -28,9 +28,9 @@ struct CompletionsTests {
         let output = "Hi! <tool_call> is not parsed here — it is raw text."
         try await withGateway { gateway in
             gateway.fake.enqueue(FakeReply(output, promptTokens: 9, completionTokens: 4))
-            let reply = try await gateway.send("POST", "/v1/completions", headers: [("Content-Type", "application/json")],
-                                               body: Self.request(model: model, stream: stream,
-                                                                  extra: ["stream_options": ["include_usage": true]]))
+            let body = Self.request(model: model, stream: stream, extra: ["stream_options": ["include_usage": true]])
+            let reply = try await gateway.send("POST", "/v1/completions",
+                                               headers: [("Content-Type", "application/json")], body: body)
             #expect(reply.status == 200, "\(reply.text)")
             let sent = try #require(gateway.completionRequests.last)
             #expect(sent.prompt == Self.prompt)

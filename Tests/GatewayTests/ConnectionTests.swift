@@ -42,8 +42,9 @@ struct ConnectionTests {
             gateway.fake.respond { request in
                 let prompt = request.prompt ?? ""
                 let city = (0..<16).map { "City\($0)x" }.last { prompt.contains($0) } ?? "nowhere"
-                return FakeReply("Looking.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"\(city)\"}}"
-                                 + "\n</tool_call>", pieceCharacters: 4, pieceDelay: .milliseconds(1))
+                let call = "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"\(city)\"}}"
+                return FakeReply("Looking.\n<tool_call>\n\(call)\n</tool_call>", pieceCharacters: 4,
+                                 pieceDelay: .milliseconds(1))
             }
             let results = try await withThrowingTaskGroup(of: (Int, ChatResult).self) { group in
                 for number in 0..<16 {

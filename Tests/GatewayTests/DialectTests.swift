@@ -68,7 +68,8 @@ struct DialectTests {
             for output in Self.outputs {
                 // One character per event, each event written in 16-byte pieces: every marker and every argument
                 // is split across events, and events across reads.
-                gateway.fake.enqueue(FakeReply(output.text), FakeReply(output.text, pieceCharacters: 1, splitWrites: 16))
+                gateway.fake.enqueue(FakeReply(output.text),
+                                     FakeReply(output.text, pieceCharacters: 1, splitWrites: 16))
                 let whole = try await gateway.chat(Chat.request(model: model)).chatResult(model: model)
                 let streamed = try await gateway.chat(Chat.request(model: model, stream: true)).chatResult(model: model)
                 #expect(whole.problems.isEmpty && streamed.problems.isEmpty, "\(whole.problems) \(streamed.problems)")
@@ -98,7 +99,9 @@ struct DialectTests {
                 #expect(streamed.toolCalls.map(\.arguments) == whole.toolCalls.map(\.arguments), "\(output.label)")
                 if !whole.toolCalls.isEmpty {
                     // Eager: the arguments arrive in more than one delta.
-                    let argumentDeltas = reply.events.filter { $0.contains("\"arguments\":\"") && !$0.contains("\"arguments\":\"\"") }
+                    let argumentDeltas = reply.events.filter {
+                        $0.contains("\"arguments\":\"") && !$0.contains("\"arguments\":\"\"")
+                    }
                     #expect(argumentDeltas.count > whole.toolCalls.count, "\(output.label)")
                 }
             }

@@ -115,4 +115,38 @@ struct MultiTurnTests {
             #expect(!prompt.contains("get_weather\", \"arguments\""), "the dropped call is gone")
         }
     }
+
+    @Test("a tool-call turn older than the last user message loses its reasoning, as the template drops it")
+    func olderReasoningDropped() async throws {
+        let reasoning = "The user wants the weather, so I call the tool."
+        let call = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\":\"Paris\"}}\n</tool_call>"
+        try await withGateway(configure: { configuration, fake in
+            configuration.models.append(Fixtures.qwen3Profile(url: fake.baseURL))
+        }) { gateway in
+            gateway.fake.enqueue(FakeReply("<think>\n\(reasoning)\n</think>\n\n" + call))
+            let first = try await gateway.chat(Chat.request(model: "qwen3")).chatResult(model: "qwen3")
+            #expect(first.problems.isEmpty, "\(first.problems)")
+            #expect(first.reasoningContent?.contains(reasoning) == true, "\(first.reasoningContent ?? "none")")
+            try #require(first.toolCalls.count == 1)
+
+            let messages = [Chat.question, Self.assistantMessage(first)] + Self.toolResults(first.toolCalls) + [
+                ["role": "assistant", "content": "It is 18 °C in Paris."],
+                ["role": "user", "content": "And in Lyon?"],
+            ]
+            #expect(try await gateway.chat(Chat.request(model: "qwen3", messages: messages)).status == 200)
+            let prompt = try #require(gateway.completionRequests.last?.prompt)
+            #expect(prompt.contains(call), "the call keeps the model's bytes")
+            // What Qwen 3's template makes of the model's own text for an earlier turn: no reasoning.
+            var asModelWrote = messages
+            asModelWrote[1] = ["role": "assistant", "content": .string("<think>\n\(reasoning)\n</think>\n\n" + call)]
+            let expected = try Fixtures.render(try gateway.profile("qwen3"), messages: asModelWrote, tools: Chat.tools)
+            #expect(!expected.contains(reasoning))
+            // Known issue: the raw turn replaces the template's placeholder after rendering, so the template's rule
+            // that drops earlier turns' reasoning never applies to it.
+            withKnownIssue("earlier turns' reasoning stays in the prompt") {
+                #expect(!prompt.contains(reasoning), "\(prompt)")
+                #expect(prompt == expected)
+            }
+        }
+    }
 }

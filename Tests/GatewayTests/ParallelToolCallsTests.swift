@@ -63,7 +63,8 @@ struct ParallelToolCallsTests {
     func backendIgnoresStop(stream: Bool) async throws {
         try await withGateway { gateway in
             gateway.fake.enqueue(FakeReply(HermesOutput.textAndCall + "\n" + HermesOutput.twoCalls + "\nDone."))
-            let reply = try await gateway.chat(Chat.request(model: "qwen-openai", stream: stream, extra: Self.singleCall))
+            let reply = try await gateway.chat(Chat.request(model: "qwen-openai", stream: stream,
+                                                            extra: Self.singleCall))
             let result = reply.chatResult(model: "qwen-openai")
             #expect(result.problems.isEmpty, "\(result.problems)")
             #expect(result.toolCalls.map(\.name) == ["get_weather"])

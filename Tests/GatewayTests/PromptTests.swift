@@ -91,8 +91,9 @@ struct PromptTests {
         try await withGateway { gateway in
             let reply = try await gateway.chat(Chat.request(model: model, extra: ["tool_choice": "none"]))
             #expect(reply.status == 200, "\(reply.text)")
-            let withoutTools = try Fixtures.render(try gateway.profile(model), messages: [Chat.question], tools: nil)
-            let withTools = try Fixtures.render(try gateway.profile(model), messages: [Chat.question], tools: Chat.tools)
+            let profile = try gateway.profile(model)
+            let withoutTools = try Fixtures.render(profile, messages: [Chat.question], tools: nil)
+            let withTools = try Fixtures.render(profile, messages: [Chat.question], tools: Chat.tools)
             #expect(withoutTools != withTools)
             #expect(gateway.completionRequests.last?.prompt == withoutTools)
         }

@@ -121,7 +121,9 @@ struct ChatResult: Sendable {
                 continue
             }
             if includeUsage {
-                if chunk["usage"].map({ !$0.isNull }) ?? true { problems.append("chunk \(number) lacks \"usage\": null") }
+                if chunk["usage"].map({ !$0.isNull }) ?? true {
+                    problems.append("chunk \(number) lacks \"usage\": null")
+                }
             } else if chunk["usage"] != nil {
                 problems.append("chunk \(number) has usage without include_usage")
             }
@@ -131,7 +133,9 @@ struct ChatResult: Sendable {
             }
             if choice["index"]?.numberValue?.intValue != 0 { problems.append("chunk \(number): choice index is not 0") }
             if number == 0 {
-                if delta["role"]?.stringValue != "assistant" { problems.append("the first delta has no role: \(delta)") }
+                if delta["role"]?.stringValue != "assistant" {
+                    problems.append("the first delta has no role: \(delta)")
+                }
             } else if delta["role"] != nil {
                 problems.append("chunk \(number) repeats the role")
             }

@@ -19,6 +19,7 @@ enum Fixtures {
     static var sharedAvailable: Bool { FileManager.default.fileExists(atPath: sharedTemplates + "/cases") }
 
     static let qwenTemplate = templatesDirectory + "/Qwen-Qwen2.5-7B-Instruct.jinja"
+    static let qwen3Template = templatesDirectory + "/Qwen-Qwen3-0.6B.jinja"
     static let mistralTemplate = templatesDirectory + "/vllm-tool_chat_template_mistral.jinja"
     static let llamaTemplate = templatesDirectory + "/vllm-tool_chat_template_llama3.1_json.jinja"
 
@@ -47,6 +48,14 @@ enum Fixtures {
     static func qwenProfile(_ dialect: String, url: String) -> ModelProfile {
         var profile = ModelProfile(name: "qwen-\(dialect)", backendURL: url, dialect: dialect,
                                    template: .file(qwenTemplate), parser: "hermes")
+        profile.timeouts = roomyTimeouts
+        return profile
+    }
+
+    /// Qwen 3's template (it drops the reasoning of turns before the last user message) with the hermes parser.
+    static func qwen3Profile(url: String) -> ModelProfile {
+        var profile = ModelProfile(name: "qwen3", backendURL: url, dialect: "llamacpp", template: .file(qwen3Template),
+                                   parser: "hermes")
         profile.timeouts = roomyTimeouts
         return profile
     }
@@ -137,7 +146,9 @@ enum Chat {
             "name": "get_weather", "description": "Current weather in a city.",
             "parameters": [
                 "type": "object",
-                "properties": ["city": ["type": "string"], "unit": ["type": "string", "enum": ["celsius", "fahrenheit"]]],
+                "properties": [
+                    "city": ["type": "string"], "unit": ["type": "string", "enum": ["celsius", "fahrenheit"]],
+                ],
                 "required": ["city"],
             ],
         ],
@@ -172,10 +183,11 @@ enum HermesOutput {
     static let plain = "The weather in Paris is mild today, 18 °C — enjoy it!"
     /// Compact arguments (`{"city":"Paris"}`): the template would write `{"city": "Paris"}`, so only the call
     /// table can put these exact bytes back in a later prompt.
-    static let oneCall = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\":\"Paris\",  \"unit\": \"celsius\"}}\n</tool_call>"
-    static let twoCalls = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>\n"
-        + "<tool_call>\n{\"name\":\"get_time\",\"arguments\":{\"city\":\"Paris\"}}\n</tool_call>"
+    static let oneCall = #"<tool_call>\#n{"name": "get_weather", "arguments": {"city":"Paris",  "unit": "celsius"}}\#n"#
+        + "</tool_call>"
+    static let twoCalls = #"<tool_call>\#n{"name": "get_weather", "arguments": {"city": "Paris"}}\#n</tool_call>\#n"#
+        + #"<tool_call>\#n{"name":"get_time","arguments":{"city":"Paris"}}\#n</tool_call>"#
     static let textAndCall = "Let me look that up for you.\n"
-        + "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"unit\": \"celsius\"}}\n</tool_call>"
+        + #"<tool_call>\#n{"name": "get_weather", "arguments": {"city": "Paris", "unit": "celsius"}}\#n</tool_call>"#
     static let malformed = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": }\n</tool_call>"
 }
