@@ -1,3 +1,4 @@
+import Gateway
 import JSON
 import Testing
 
@@ -136,9 +137,14 @@ struct ClientErrorTests {
                             type: "invalid_request_error", code: "invalid_api_key")
             }
             #expect(gateway.completionRequests.isEmpty)
-            for key in ["Bearer sk-first", "Bearer sk-second-key", "bearer sk-first"] {
+            let accepted = ["Bearer sk-first", "Bearer sk-second-key", "bearer sk-first"]
+            for key in accepted {
                 #expect(try await gateway.chat(request, headers: [("Authorization", key)]).status == 200, "\(key)")
             }
+            // The gateway's answers are APIKeys' verdicts.
+            let keys = APIKeys(["sk-first", "sk-second-key"])
+            #expect(refused.allSatisfy { !keys.authorizes(authorizationHeader: $0.first?.1) })
+            #expect(accepted.allSatisfy { keys.authorizes(authorizationHeader: $0) })
             #expect(try await gateway.get("/v1/models", headers: [("Authorization", "Bearer sk-first")]).status == 200)
             // Probes need no key.
             #expect(try await gateway.get("/health").status == 200)
