@@ -16,10 +16,11 @@ public struct ReturnedCall: Sendable, Equatable {
 
 /// What an assistant turn that came back from a client becomes in the next prompt.
 public enum RebuiltTurn: Sendable, Equatable {
-    /// Every call came back as it was produced: the model's raw output, byte for byte.
-    case exact(String)
+    /// Every call came back as it was produced: the model's raw output, byte for byte (after the
+    /// reasoning, which is returned apart).
+    case exact(String, reasoning: String?)
     /// Some calls were known: their raw text where unchanged, the rest written by the family's `render`.
-    case patched(String)
+    case patched(String, reasoning: String?)
     /// No call id was known: render the turn from structured data, as the template would.
     case unknown
 }
@@ -46,14 +47,14 @@ public struct TurnRebuilder: Sendable {
         if sameTurn, contentIntact, calls.count == primary.calls.count,
            zip(calls, primary.calls).allSatisfy({ Self.unchanged($0, $1) })
         {
-            return .exact(primary.rawText)
+            return .exact(primary.rawText, reasoning: primary.reasoning)
         }
         if sameTurn, primary.callsAreBlocks, let spliced = splice(primary, calls: calls, content: content,
                                                                   contentIntact: contentIntact)
         {
-            return .patched(spliced)
+            return .patched(spliced, reasoning: primary.reasoning)
         }
-        return .patched(renderWhole(calls, turns: turns, content: content))
+        return .patched(renderWhole(calls, turns: turns, content: content), reasoning: primary.reasoning)
     }
 
     /// Keeps the raw turn and edits it: dropped calls removed, edited calls re-rendered in place, new calls

@@ -90,6 +90,15 @@ struct ModelRuntime: Sendable {
         }
     }
 
+    /// The reasoning markers in force (the family's, the profile's, or none).
+    var reasoningMarkers: ReasoningMarkers? {
+        switch reasoning {
+        case .family: return family.reasoning
+        case .none: return nil
+        case .markers(let markers): return markers
+        }
+    }
+
     /// Special tokens the backend must keep in its output so the parser sees them (llama.cpp drops
     /// special tokens unless asked): the family's markers.
     var preservedTokens: [String] {

@@ -141,12 +141,9 @@ struct MultiTurnTests {
             asModelWrote[1] = ["role": "assistant", "content": .string("<think>\n\(reasoning)\n</think>\n\n" + call)]
             let expected = try Fixtures.render(try gateway.profile("qwen3"), messages: asModelWrote, tools: Chat.tools)
             #expect(!expected.contains(reasoning))
-            // Known issue: the raw turn replaces the template's placeholder after rendering, so the template's rule
-            // that drops earlier turns' reasoning never applies to it.
-            withKnownIssue("earlier turns' reasoning stays in the prompt") {
-                #expect(!prompt.contains(reasoning), "\(prompt)")
-                #expect(prompt == expected)
-            }
+            // The reasoning travels as the turn's reasoning_content, so the template's rule applies to it.
+            #expect(!prompt.contains(reasoning), "\(prompt)")
+            #expect(prompt == expected)
         }
     }
 }

@@ -33,18 +33,18 @@ struct ChatExchange {
         output += text
         scratch.removeAll(keepingCapacity: true)
         parser.feed(text, into: &scratch)
-        return release(scratch)
+        return release(scratch, atEnd: false)
     }
 
     /// Ends the output; returns the last deltas.
     mutating func finish() -> [ParserDelta] {
         scratch.removeAll(keepingCapacity: true)
         parser.finish(into: &scratch)
-        return release(scratch)
+        return release(scratch, atEnd: true)
     }
 
     /// Applies the single-call rule, then records the deltas in the accumulated message.
-    private mutating func release(_ deltas: [ParserDelta]) -> [ParserDelta] {
+    private mutating func release(_ deltas: [ParserDelta], atEnd: Bool) -> [ParserDelta] {
         var kept = deltas
         if singleCall {
             // Nothing after the first call: no second call, no text the model wrote after it.
@@ -56,7 +56,8 @@ struct ChatExchange {
             }
             if parser.completedCallCount > 0 {
                 if let last = kept.lastIndex(where: { $0.callIndex == 0 }) { kept.removeSubrange((last + 1)...) }
-                stopped = true
+                // Only a cut before the output's end stops the backend early.
+                if !atEnd { stopped = true }
             }
         }
         accumulator.apply(kept)
@@ -67,26 +68,56 @@ struct ChatExchange {
     var message: ParsedMessage { accumulator.message(from: parser) }
 
     /// What the call table keeps for this turn: the text the model produced after the generation prompt
-    /// (an opened reasoning marker and the prefill included), and where each returned call sits in it.
-    func recordedTurn(_ message: ParsedMessage) -> RecordedTurn? {
+    /// (prefill included), from after its reasoning block on, and where each returned call sits in it.
+    func recordedTurn(_ message: ParsedMessage, reasoningMarkers: ReasoningMarkers?) -> RecordedTurn? {
         guard !message.toolCalls.isEmpty else { return nil }
-        let reasoningOpener = prompt.reasoningOpener
-        let lead = (reasoningOpener ?? "") + (prompt.prefill ?? "")
-        let shift = (reasoningOpener ?? "").utf8.count
-        var raw = lead + output
-        if stopped, let end = message.toolCalls.first?.rawRange?.upperBound {
-            // The backend was stopped after the first call: the turn ends with it.
-            raw = String(decoding: Array(raw.utf8).prefix(end + shift), as: UTF8.self)
+        // Offsets from the parser count from the start of prefill + output.
+        var raw = Array(((prompt.prefill ?? "") + output).utf8)
+        let family = parser.family
+        if singleCall, let range = message.toolCalls[0].rawRange {
+            if stopped {
+                // The backend was cut off after the first call: the turn ends with it.
+                raw.removeSubrange(min(range.upperBound, raw.count)...)
+            } else if let marker = family.stopStrings.first, range.upperBound >= raw.count - Self.trailingWhitespace(raw),
+                      !String(decoding: raw[..<min(range.upperBound, raw.count)], as: UTF8.self).hasSuffix(marker)
+            {
+                // The backend stopped on the call's end marker (sent as a stop string) and, as backends do,
+                // left it out: the model did write it.
+                raw += Array(marker.utf8)
+            }
+        }
+        // Reasoning is kept apart (the template places it); the raw text starts after its end marker.
+        var cut = 0
+        if message.reasoningContent != nil, let end = reasoningMarkers?.end,
+           let found = Self.firstRange(of: Array(end.utf8), in: raw)
+        {
+            cut = found.upperBound
+            while cut < raw.count, raw[cut] == UInt8(ascii: "\n") || raw[cut] == UInt8(ascii: " ") { cut += 1 }
         }
         var calls: [RecordedTurn.Call] = []
         for call in message.toolCalls {
-            let range = call.rawRange.map { ($0.lowerBound + shift)..<($0.upperBound + shift) } ?? 0..<0
-            calls.append(.init(id: call.id, name: call.name, arguments: call.arguments, span: range))
+            let range = call.rawRange.map { max(0, $0.lowerBound - cut)..<max(0, min($0.upperBound, raw.count) - cut) }
+            calls.append(.init(id: call.id, name: call.name, arguments: call.arguments, span: range ?? 0..<0))
         }
         let ranges = calls.map(\.span).sorted { $0.lowerBound < $1.lowerBound }
         let disjoint = zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound <= $1.lowerBound }
             && !ranges.contains { $0.isEmpty }
-        return RecordedTurn(rawText: raw, content: message.content, calls: calls, callsAreBlocks: disjoint)
+        return RecordedTurn(rawText: String(decoding: raw[cut...], as: UTF8.self), reasoning: message.reasoningContent,
+                            content: message.content, calls: calls, callsAreBlocks: disjoint)
+    }
+
+    private static func trailingWhitespace(_ bytes: [UInt8]) -> Int {
+        var n = 0
+        while n < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[bytes.count - 1 - n]) { n += 1 }
+        return n
+    }
+
+    private static func firstRange(of needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return nil }
+        for i in 0...(haystack.count - needle.count) where haystack[i] == needle[0] {
+            if haystack[i..<(i + needle.count)].elementsEqual(needle) { return i..<(i + needle.count) }
+        }
+        return nil
     }
 }
 

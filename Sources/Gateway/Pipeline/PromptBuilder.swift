@@ -1,5 +1,4 @@
 import CallTable
-import Foundation
 import ChatTemplate
 import JSON
 import OpenAIAPI
@@ -13,8 +12,6 @@ struct BuiltPrompt: Sendable {
     var prefill: String?
     /// Whether the prompt leaves the model inside a reasoning block (the template opened `<think>`).
     var reasoningStart: ReasoningStart
-    /// When it does: the prompt's tail from the opening marker on, which belongs to the assistant turn.
-    var reasoningOpener: String?
     /// Assistant turns whose raw model bytes came from the call table (exact or patched).
     var rebuiltTurns: Int
 }
@@ -45,12 +42,15 @@ struct PromptBuilder {
             }
             let returned = message.toolCalls.map { ReturnedCall(id: $0.id, name: $0.name, arguments: $0.arguments) }
             switch rebuilder.rebuild(content: message.content, calls: returned) {
-            case .exact(let text), .patched(let text):
+            case .exact(let text, let reasoning), .patched(let text, let reasoning):
                 // The template renders this turn as plain assistant text; the placeholder is then replaced
-                // by the model's own bytes. Private-use characters cannot collide with real content.
+                // by the model's own bytes. Private-use characters cannot collide with real content. The
+                // reasoning goes through the template, which decides whether earlier turns show it.
                 let sentinel = "\u{E000}toolgate-turn-\(substitutions.count)\u{E001}"
                 substitutions.append((sentinel, text, original))
-                messages.append(["role": "assistant", "content": .string(sentinel)])
+                var rebuilt: JSONObject = ["role": "assistant", "content": .string(sentinel)]
+                if let reasoning { rebuilt["reasoning_content"] = .string(reasoning) }
+                messages.append(.object(rebuilt))
             case .unknown:
                 messages.append(original)
             }
@@ -93,23 +93,11 @@ struct PromptBuilder {
         case .auto, .none: prefill = nil
         }
         let reasoningStart = ReasoningStart.forPrompt(rendered, markers: reasoningMarkers)
-        var opener: String?
-        if reasoningStart == .open, let marker = reasoningMarkers?.start,
-           let range = rendered.range(of: marker, options: .backwards)
-        {
-            opener = String(rendered[range.lowerBound...])
-        }
         return BuiltPrompt(text: rendered + (prefill ?? ""), prefill: prefill, reasoningStart: reasoningStart,
-                           reasoningOpener: opener, rebuiltTurns: rebuilt)
+                           rebuiltTurns: rebuilt)
     }
 
-    var reasoningMarkers: ReasoningMarkers? {
-        switch runtime.reasoning {
-        case .family: return runtime.family.reasoning
-        case .none: return nil
-        case .markers(let markers): return markers
-        }
-    }
+    var reasoningMarkers: ReasoningMarkers? { runtime.reasoningMarkers }
 
     private func render(_ messages: [JSONValue], tools: [JSONValue]?,
                         request: ChatCompletionRequest) throws(OpenAIError) -> String

@@ -58,7 +58,9 @@ extension Gateway {
             prompt: prompt.text, model: runtime.profile.backendModel ?? runtime.profile.name,
             maxTokens: request.maxTokens ?? runtime.profile.defaultMaxTokens, temperature: request.temperature,
             topP: request.topP, seed: request.seed, stop: stop,
-            stream: request.stream || !request.parallelToolCalls, preservedTokens: runtime.preservedTokens)
+            // Always streamed from the backend: its first-byte and stall timeouts then apply, and a single-call
+            // request can stop reading after the first call.
+            stream: true, preservedTokens: runtime.preservedTokens)
     }
 }
 
@@ -181,7 +183,9 @@ struct ChatContext: Sendable {
 
     /// record: the call table (id → raw text), metrics, and the capture line.
     private func record(_ exchange: ChatExchange, message: ParsedMessage, finish: (Backends.FinishReason, Usage?)?) {
-        if let turn = exchange.recordedTurn(message) { gateway.callTable.record(turn) }
+        if let turn = exchange.recordedTurn(message, reasoningMarkers: runtime.reasoningMarkers) {
+            gateway.callTable.record(turn)
+        }
         gateway.metrics.recordToolCalls(family: runtime.family.name, count: message.toolCalls.count)
         guard let capture = gateway.capture else { return }
         let parsed: JSONValue = [
