@@ -99,11 +99,7 @@ struct ModelRuntime: Sendable {
         }
     }
 
-    /// Special tokens the backend must keep in its output so the parser sees them (llama.cpp drops
-    /// special tokens unless asked): the family's markers.
-    var preservedTokens: [String] {
-        var tokens = family.stopStrings
-        if let markers = family.reasoning { tokens += [markers.start, markers.end] }
-        return tokens
-    }
+    /// Special tokens the backend must keep in its output so the parser sees them (llama.cpp drops special
+    /// tokens unless asked): the family's markers.
+    var preservedTokens: [String] { family.markerTokens }
 }

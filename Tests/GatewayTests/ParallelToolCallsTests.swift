@@ -94,10 +94,8 @@ struct ParallelToolCallsTests {
             let result = reply.chatResult(model: "qwen-llamacpp")
             #expect(result.problems.isEmpty, "\(result.problems)")
             let sent = try #require(gateway.completionRequests.last)
-            withKnownIssue("hermes' stop strings include the tentative variants' end markers (```, </tool>, ...)") {
-                #expect(!Self.stopStrings(sent).contains("```"), "\(Self.stopStrings(sent))")
-                #expect(result.text == answer)
-            }
+            #expect(!Self.stopStrings(sent).contains("```"), "\(Self.stopStrings(sent))")
+            #expect(result.text == answer)
         }
     }
 

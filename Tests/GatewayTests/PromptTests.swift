@@ -99,6 +99,21 @@ struct PromptTests {
         }
     }
 
+    @Test("with tool_choice none, call-shaped output is returned as text, never as a tool call",
+          arguments: [false, true])
+    func toolChoiceNoneOutput(stream: Bool) async throws {
+        try await withGateway { gateway in
+            gateway.fake.enqueue(FakeReply(HermesOutput.textAndCall))
+            let reply = try await gateway.chat(Chat.request(model: "qwen-llamacpp", stream: stream,
+                                                            extra: ["tool_choice": "none"]))
+            let result = reply.chatResult(model: "qwen-llamacpp")
+            #expect(result.problems.isEmpty, "\(result.problems)")
+            #expect(result.toolCalls.isEmpty)
+            #expect(result.text == HermesOutput.textAndCall)
+            #expect(result.finishReason == "stop")
+        }
+    }
+
     @Test("chat_template_kwargs reach the template and override the profile's template arguments")
     func templateArguments() async throws {
         try await withGateway { gateway in

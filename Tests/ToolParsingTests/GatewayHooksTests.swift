@@ -25,12 +25,46 @@ struct GatewayHooksTests {
         #expect(message.toolCalls.map(\.name) == [Self.call.name])
         #expect((try? JSONParser().parse(message.toolCalls.first?.arguments ?? "")) == (try? JSONParser().parse(Self.call.arguments)))
         #expect(message.content == nil)
-        // Ranges count the prefill as part of the output.
-        #expect(message.toolCalls.first?.rawRange == 0..<text.utf8.count)
+        // Ranges count the prefill as part of the output: the raw text they point at is the call again.
+        let range = try #require(message.toolCalls.first?.rawRange)
+        let raw = String(decoding: Array(text.utf8)[range], as: UTF8.self)
+        #expect(family.parse(raw, options: Drive.options(tools: Self.tools)).toolCalls.map(\.name) == [Self.call.name])
         for chunking in Drive.standard {
             #expect(Drive.signature(Drive.message(family, continuation, chunking, options: options))
                 == Drive.signature(message), "\(chunking)")
         }
+    }
+
+    @Test("with calls off (tool_choice: none) a call's text is content, and reasoning is still split off",
+          arguments: Repository.familyNames)
+    func callsOff(familyName: String) throws {
+        let family = Repository.family(familyName)
+        let call = family.render(calls: [Self.call])
+        var options = Drive.options(tools: Self.tools)
+        options.parseCalls = false
+        let text = "Before. " + call
+        let message = family.parse(text, options: options)
+        #expect(message.toolCalls.isEmpty)
+        #expect(message.content == text)
+        for chunking in Drive.standard {
+            #expect(Drive.signature(Drive.message(family, text, chunking, options: options)) == Drive.signature(message))
+        }
+        if let markers = family.reasoning {
+            let thinking = family.parse(markers.start + "hmm" + markers.end + call, options: options)
+            #expect(thinking.reasoningContent == "hmm")
+            #expect(thinking.content == call)
+        }
+    }
+
+    @Test("stop strings are strict end markers only: a code fence must not stop ordinary text")
+    func stopStringsAreStrict() {
+        let hermes = Repository.family("hermes")
+        #expect(hermes.stopStrings.contains("</tool_call>"))
+        #expect(!hermes.stopStrings.contains("```"))
+        #expect(hermes.markerTokens.contains("<tool_call>"))
+        #expect(hermes.markerTokens.contains("</tool_call>"))
+        #expect(!hermes.markerTokens.contains("```"))
+        #expect(Repository.family("mistral").markerTokens.contains("[TOOL_CALLS]"))
     }
 
     @Test("an unnamed prefill (tool_choice: required) works the same way", arguments: Repository.familyNames)
@@ -102,6 +136,20 @@ struct GatewayHooksTests {
                                    options: Drive.options(tools: tools))
         #expect(message.toolCalls.map(\.name) == ["unknown"])
         #expect(message.diagnostics.map(\.kind) == [.unknownTool])
+    }
+
+    @Test("a family can say that a call to a tool not offered is text")
+    func unknownToolAsText() throws {
+        let definition = #"{"name": "strict", "start": "<call>", "end": "</call>", "body": "json_object", "render": "<call>{arguments}</call>", "unknown_tools": "text"}"#
+        let family = try Family(definitionText: definition, source: "strict.json")
+        let tools: JSONValue = [["type": "function", "function": ["name": "known", "parameters": [:]]]]
+        let text = #"<call>{"name": "unknown", "arguments": {}}</call> <call>{"name": "known", "arguments": {}}</call>"#
+        let message = family.parse(text, options: Drive.options(tools: tools))
+        #expect(message.toolCalls.map(\.name) == ["known"])
+        #expect(message.content == #"<call>{"name": "unknown", "arguments": {}}</call>"#)
+        #expect(message.diagnostics.map(\.kind) == [.unknownTool])
+        // Without tools nothing is unknown.
+        #expect(family.parse(text, options: Drive.options()).toolCalls.count == 2)
     }
 
     @Test("tool prompt and tool result texts wrap the tools and the result", arguments: Repository.familyNames)

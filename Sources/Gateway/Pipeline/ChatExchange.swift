@@ -19,9 +19,10 @@ struct ChatExchange {
     private var scratch: [ParserDelta] = []
 
     init(runtime: ModelRuntime, request: ChatCompletionRequest, prompt: BuiltPrompt, commit: CommitMode) {
+        // tool_choice none: the prompt offered no tools, and the output is read as text (and reasoning) only.
         let options = ParserOptions(commit: commit, tools: ToolSchemas(tools: .array(request.tools)),
                                     reasoning: runtime.reasoning, reasoningStart: prompt.reasoningStart,
-                                    prefill: prompt.prefill)
+                                    prefill: prompt.prefill, parseCalls: request.toolChoice != .none)
         parser = StreamingParser(family: runtime.family, options: options)
         self.prompt = prompt
         singleCall = !request.parallelToolCalls

@@ -3,8 +3,8 @@ import JSON
 /// Builds body kinds from definition files: `"body": "json_object"` or `{"kind": "json_object", …options}`.
 /// Adding a wire shape = one file in BodyKinds/ and one case here.
 enum BodyKindFactory {
-    static let kindNames = ["json_object", "json_array", "name_then_json", "xml_parameters", "pythonic", "regex",
-                            "nested"]
+    static let kindNames = ["json_object", "json_array", "name_then_json", "xml_parameters", "arg_tags", "pythonic",
+                            "regex", "nested"]
 
     static func make(_ spec: JSONValue, reader parent: DefinitionReader,
                      key: String) throws(ToolParsingError) -> any BodyKind
@@ -53,6 +53,18 @@ enum BodyKindFactory {
                 throw reader.error("trim", "must be \"newline\" or \"none\"")
             }
             return XMLParametersBody(tags: tags, trim: trim)
+        case "arg_tags":
+            try reader.rejectUnknownKeys(["kind", "key_open", "key_close", "value_open", "value_close"])
+            var tags = ArgTagsBody.Tags()
+            for (field, name) in [(\ArgTagsBody.Tags.keyOpen, "key_open"), (\.keyClose, "key_close"),
+                                  (\.valueOpen, "value_open"), (\.valueClose, "value_close")]
+            {
+                if let text = try reader.optionalString(name) {
+                    guard !text.isEmpty else { throw reader.error(name, "must not be empty") }
+                    tags[keyPath: field] = Array(text.utf8)
+                }
+            }
+            return ArgTagsBody(tags: tags)
         case "pythonic":
             try reader.rejectUnknownKeys(["kind", "list", "name_suffix"])
             return PythonicBody(list: try reader.optionalBool("list") ?? true,

@@ -28,7 +28,7 @@ enum SchemaTyping {
             }
         }
         if kinds.contains(.object) || kinds.contains(.array) {
-            let parsed = (try? JSONParser().parse(text)) ?? PythonLiteral.parse(text)
+            let parsed = (try? JSONParser().parse(text)) ?? PythonLiteral.parse(text) ?? unescapedJSON(text)
             switch parsed {
             case .object? where kinds.contains(.object): return parsed ?? .string(raw)
             case .array? where kinds.contains(.array): return parsed ?? .string(raw)
@@ -36,6 +36,15 @@ enum SchemaTyping {
             }
         }
         return .string(raw)
+    }
+
+    /// JSON written with one level of string escaping (`[{\"id\": 1}]`, as GLM 4.6 sometimes writes it),
+    /// read as the JSON text it escapes.
+    private static func unescapedJSON(_ text: String) -> JSONValue? {
+        guard text.contains("\\\""), case .string(let inner)? = try? JSONParser().parse("\"" + text + "\"") else {
+            return nil
+        }
+        return try? JSONParser().parse(inner)
     }
 
     /// The JSON types a schema allows: `type` (a name or a list), `anyOf`/`oneOf` branches, or the

@@ -87,7 +87,9 @@ struct XMLParametersBody: BodyKind {
         case parameter(key: String, value: JSONValue, next: Int)
         /// `</function>` (or the end of a body closed by the syntax's end marker).
         case end(next: Int)
-        case needMore
+        /// More bytes are needed; a value's end was looked for up to `valueSearchFrom` (pass it back so a
+        /// long value streamed in pieces is read once).
+        case needMore(valueSearchFrom: Int?)
         case failed(String)
     }
 
@@ -96,34 +98,34 @@ struct XMLParametersBody: BodyKind {
         let i = Bytes.skipWhitespace(p, from: 0, to: end)
         switch Bytes.compare(p, at: i, end: end, tags.functionOpen) {
         case .none: return .failed("no \(String(decoding: tags.functionOpen, as: UTF8.self)) header")
-        case .partial: return final ? .failed("the function header is cut off") : .needMore
+        case .partial: return final ? .failed("the function header is cut off") : .needMore(valueSearchFrom: nil)
         case .full: break
         }
         switch tagName(p, from: i + tags.functionOpen.count, end: end, final: final) {
         case .success(let (name, next))?: return .header(name: name, next: next)
         case .failure(let error)?: return .failed(error.reason)
-        case nil: return .needMore
+        case nil: return .needMore(valueSearchFrom: nil)
         }
     }
 
     /// Reads the next parameter (or the function's end) from `from`.
     func step(_ p: UnsafeBufferPointer<UInt8>, from: Int, end: Int, final: Bool, closed: Bool,
-              tool: String, tools: ToolSchemas) -> Step
+              tool: String, tools: ToolSchemas, valueSearchFrom: Int? = nil) -> Step
     {
         let i = Bytes.skipWhitespace(p, from: from, to: end)
         if i == end {
             if final { return closed ? .end(next: end) : .failed("</function> is missing") }
-            return .needMore
+            return .needMore(valueSearchFrom: nil)
         }
         if case .full = Bytes.compare(p, at: i, end: end, tags.functionClose) {
             return .end(next: i + tags.functionClose.count)
         }
         switch Bytes.compare(p, at: i, end: end, tags.parameterOpen) {
         case .none:
-            if case .partial = Bytes.compare(p, at: i, end: end, tags.functionClose), !final { return .needMore }
+            if case .partial = Bytes.compare(p, at: i, end: end, tags.functionClose), !final { return .needMore(valueSearchFrom: nil) }
             return .failed("unexpected text between parameters")
         case .partial:
-            return final ? .failed("a parameter tag is cut off") : .needMore
+            return final ? .failed("a parameter tag is cut off") : .needMore(valueSearchFrom: nil)
         case .full:
             break
         }
@@ -132,16 +134,18 @@ struct XMLParametersBody: BodyKind {
         switch tagName(p, from: i + tags.parameterOpen.count, end: end, final: final) {
         case .success(let (k, next))?: (key, valueStart) = (k, next)
         case .failure(let error)?: return .failed(error.reason)
-        case nil: return .needMore
+        case nil: return .needMore(valueSearchFrom: nil)
         }
         let valueEnd: Int
         let next: Int
-        switch valueEnds.first(in: p, from: valueStart, to: end, final: final) {
+        switch valueEnds.first(in: p, from: max(valueStart, valueSearchFrom ?? valueStart), to: end, final: final) {
         case .marker(let index, let at):
             valueEnd = at
             next = valueEnds.markers[index].tag == 0 ? at + tags.parameterClose.count : at
+        case .partial(let at) where !final:
+            return .needMore(valueSearchFrom: at)
         case .partial, .none:
-            guard final else { return .needMore }
+            guard final else { return .needMore(valueSearchFrom: end) }
             guard closed else { return .failed("the value of '\(key)' is cut off") }
             (valueEnd, next) = (end, end)
         }

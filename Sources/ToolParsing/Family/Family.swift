@@ -22,6 +22,11 @@ public struct Family: Sendable {
     let toolPromptTemplate: TextTemplate?
     let toolResultTemplate: TextTemplate?
     let extraStops: [String]
+    /// Markers that are structure, not text (`<|tool_calls_section_begin|>`): dropped outside calls.
+    let dropped: [String]
+    /// Whether a call to a tool the request did not offer is text rather than a call (with a diagnostic
+    /// either way).
+    let unknownToolsAreText: Bool
     /// Start markers of strict (non-tentative) syntaxes: any of them ends a call that lacks its end marker.
     let strictStarts: MarkerSet
     let defaultTriggers: Triggers
@@ -30,7 +35,8 @@ public struct Family: Sendable {
 
     init(name: String, aliases: [String], source: String, format: String, reasoning: ReasoningMarkers?,
          idStyle: ToolCallIDStyle, syntaxes: [CallSyntax], render: RenderTemplate, prefillAny: TextTemplate?,
-         prefillNamed: TextTemplate?, toolPrompt: TextTemplate?, toolResult: TextTemplate?, extraStops: [String])
+         prefillNamed: TextTemplate?, toolPrompt: TextTemplate?, toolResult: TextTemplate?, extraStops: [String],
+         dropped: [String] = [], unknownToolsAreText: Bool = false)
     {
         self.name = name
         self.aliases = aliases
@@ -45,12 +51,14 @@ public struct Family: Sendable {
         self.toolPromptTemplate = toolPrompt
         self.toolResultTemplate = toolResult
         self.extraStops = extraStops
+        self.dropped = dropped
+        self.unknownToolsAreText = unknownToolsAreText
         var strict: [MarkerSet.Marker] = []
         for (index, syntax) in syntaxes.enumerated() where !syntax.tentative {
             strict += syntax.starts.map { MarkerSet.Marker(bytes: $0, tag: index) }
         }
         strictStarts = MarkerSet(strict)
-        defaultTriggers = Triggers(syntaxes: syntaxes, reasoning: reasoning)
+        defaultTriggers = Triggers(syntaxes: syntaxes, reasoning: reasoning, dropped: dropped)
         regionMarkers = syntaxes.map { RegionMarkers(syntax: $0, strictStarts: strict) }
     }
 
@@ -92,10 +100,11 @@ public struct Family: Sendable {
     }
 
     /// Strings that end a call: a backend stop on one of these ends the output after the first call
-    /// (`parallel_tool_calls: false`); the parser accepts the call without its end marker.
+    /// (`parallel_tool_calls: false`); the parser accepts the call without its end marker. Only strict
+    /// syntaxes' end markers: a tentative syntax's end (a code fence) also ends ordinary text.
     public var stopStrings: [String] {
         var stops: [String] = []
-        for syntax in syntaxes {
+        for syntax in syntaxes where !syntax.tentative {
             for end in syntax.ends {
                 let text = String(decoding: end, as: UTF8.self)
                 if !stops.contains(text) { stops.append(text) }
@@ -103,6 +112,25 @@ public struct Family: Sendable {
         }
         for stop in extraStops where !stops.contains(stop) { stops.append(stop) }
         return stops
+    }
+
+    /// The special tokens the parser must see in the output (strict syntaxes' start and end markers,
+    /// reasoning markers, dropped markers): backends that strip special tokens (llama.cpp) are asked to
+    /// keep these.
+    public var markerTokens: [String] {
+        var tokens: [String] = []
+        func add(_ bytes: [UInt8]) {
+            let text = String(decoding: bytes, as: UTF8.self)
+            if !text.isEmpty, !tokens.contains(text) { tokens.append(text) }
+        }
+        for syntax in syntaxes where !syntax.tentative {
+            syntax.starts.forEach(add)
+            syntax.ends.forEach(add)
+        }
+        if let reasoning { [reasoning.start, reasoning.end].forEach { add(Array($0.utf8)) } }
+        dropped.forEach { add(Array($0.utf8)) }
+        extraStops.forEach { add(Array($0.utf8)) }
+        return tokens
     }
 
     /// The system-prompt text that teaches a model whose chat template cannot render tools the tools
@@ -134,6 +162,7 @@ public struct Family: Sendable {
 final class Triggers: Sendable {
     static let reasoningStartTag = -1
     static let reasoningEndTag = -2
+    static let droppedTag = -3
 
     /// Call start markers (tag = syntax index) and the reasoning start marker.
     let text: MarkerSet
@@ -143,11 +172,12 @@ final class Triggers: Sendable {
     let detect: MarkerSet
     let reasoning: ReasoningMarkers?
 
-    init(syntaxes: [CallSyntax], reasoning: ReasoningMarkers?) {
+    init(syntaxes: [CallSyntax], reasoning: ReasoningMarkers?, dropped: [String] = []) {
         var text: [MarkerSet.Marker] = []
         for (index, syntax) in syntaxes.enumerated() {
             text += syntax.starts.map { MarkerSet.Marker(bytes: $0, tag: index) }
         }
+        text += dropped.map { MarkerSet.Marker(bytes: Array($0.utf8), tag: Triggers.droppedTag) }
         var end: [MarkerSet.Marker] = []
         var detect: [MarkerSet.Marker] = []
         if let reasoning {

@@ -69,12 +69,23 @@ extension Family {
         }
         try root.rejectUnknownKeys(Self.syntaxKeys.union([
             "name", "aliases", "format", "variants", "reasoning", "id_style", "render", "prefill", "tool_prompt",
-            "tool_result", "stop",
+            "tool_result", "stop", "drop", "unknown_tools",
         ]))
+        let unknownTools = try root.optionalString("unknown_tools") ?? "call"
+        guard unknownTools == "call" || unknownTools == "text" else {
+            throw root.error("unknown_tools", "must be \"call\" or \"text\"")
+        }
         self.init(name: name, aliases: try root.strings("aliases") ?? [], source: source,
                   format: try root.optionalText("format") ?? "", reasoning: reasoning, idStyle: idStyle,
                   syntaxes: syntaxes, render: render, prefillAny: prefillAny, prefillNamed: prefillNamed,
-                  toolPrompt: toolPrompt, toolResult: toolResult, extraStops: try root.strings("stop") ?? [])
+                  toolPrompt: toolPrompt, toolResult: toolResult, extraStops: try root.strings("stop") ?? [],
+                  dropped: try Self.dropped(root), unknownToolsAreText: unknownTools == "text")
+    }
+
+    private static func dropped(_ root: DefinitionReader) throws(ToolParsingError) -> [String] {
+        let markers = try root.strings("drop") ?? []
+        if markers.contains("") { throw root.error("drop", "must not contain an empty marker") }
+        return markers
     }
 
     static let syntaxKeys: Set<String> = [

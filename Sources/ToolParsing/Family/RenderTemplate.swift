@@ -79,7 +79,7 @@ struct TemplateError: Error {
 /// `prefix`/`suffix`; `{parameters}` writes each argument with `parameter`.
 struct RenderTemplate: Sendable {
     static let callSlots: [String: Set<String>] = [
-        "name": [], "id": [], "arguments": ["spaced", "kwargs"], "parameters": [],
+        "name": [], "id": [], "index": [], "arguments": ["spaced", "kwargs"], "parameters": [],
     ]
     static let parameterSlots: [String: Set<String>] = ["key": [], "value": []]
 
@@ -92,13 +92,14 @@ struct RenderTemplate: Sendable {
     /// `calls` as the model would have written them. Arguments that are not a JSON object are written
     /// as given for `{arguments}` and as no arguments elsewhere.
     func render(_ calls: [(name: String, arguments: String, id: String?)]) -> String {
-        let rendered = calls.map { call -> String in
+        let rendered = calls.enumerated().map { position, call -> String in
             let value = try? JSONParser().parse(call.arguments)
             let object = value?.objectValue ?? JSONObject()
             return self.call.render { slot, format in
                 switch slot {
                 case "name": return call.name
                 case "id": return call.id ?? ""
+                case "index": return String(position)
                 case "parameters": return parameters(object)
                 default:
                     switch format {

@@ -63,13 +63,16 @@ public struct ParserOptions: Sendable {
     /// required or named): parsed as if the model had written it, never shown as content.
     public var prefill: String?
     public var ids: ToolCallIDGenerator
+    /// False reads the output as text and reasoning only, never as calls (`tool_choice: none`).
+    public var parseCalls: Bool
     /// Depth of calls parsed inside another call's body (code fences); guards recursion.
     var nesting = 0
 
     public init(commit: CommitMode = .validated, tools: ToolSchemas = .none, reasoning: ReasoningSetting = .family,
                 reasoningStart: ReasoningStart = .closed, prefill: String? = nil,
-                ids: ToolCallIDGenerator = ToolCallIDGenerator())
+                ids: ToolCallIDGenerator = ToolCallIDGenerator(), parseCalls: Bool = true)
     {
+        self.parseCalls = parseCalls
         self.commit = commit
         self.tools = tools
         self.reasoning = reasoning

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The machine inside a call: recognize the body kind, follow its extent to the end of the call's text,
 /// then emit the call or give its text back.
 extension StreamingParser {
@@ -12,12 +18,17 @@ extension StreamingParser {
         /// The body alternative recognized.
         var body: Int?
         var phase = Phase.recognizing
-        /// The extent scanners; the body kind's extent says which one runs in `.scanning`.
+        /// The extent scanners; `scanner` says which one runs in `.scanning`.
+        var scanner = ScannerKind.json
         var json = JSONExtentScanner(from: 0)
         var nameThenJSON = NameThenJSONScanner(from: 0, markers: .init())
         var python = PythonExtentScanner(from: 0)
         /// What eager mode has already sent of this call's calls.
         var eager = EagerProgress()
+    }
+
+    enum ScannerKind {
+        case json, nameThenJSON, python
     }
 
     enum Phase {
@@ -57,9 +68,9 @@ extension StreamingParser {
     }
 
     mutating func advanceCall(_ w: ByteWindow) -> CallStep {
-        let syntax = family.syntaxes[call.syntax]
         switch call.phase {
         case .recognizing:
+            let syntax = family.syntaxes[call.syntax]
             let body = w.slice(call.bodyStart..<w.end)
             var undecided = false
             for (i, kind) in syntax.bodies.enumerated() {
@@ -82,10 +93,10 @@ extension StreamingParser {
 
         case .scanning:
             let status: JSONExtentScanner.Status
-            switch syntax.bodies[call.body ?? 0].extent {
+            switch call.scanner {
             case .json: status = call.json.scan(w.p, base: w.base, to: w.end)
             case .nameThenJSON: status = call.nameThenJSON.scan(w.p, base: w.base, to: w.end, final: finished)
-            default: status = call.python.scan(w.p, base: w.base, to: w.end, final: finished)
+            case .python: status = call.python.scan(w.p, base: w.base, to: w.end, final: finished)
             }
             if commit == .eager { streamEagerly(w) }
             return bodyScanned(w, status)
@@ -152,7 +163,7 @@ extension StreamingParser {
             case .none?, nil:
                 break
             }
-            if syntax.endOptional {
+            if family.syntaxes[call.syntax].endOptional {
                 return finalize(w, region: call.regionStart..<bodyEnd, body: call.bodyStart..<bodyEnd,
                                 closed: false)
             }
@@ -198,12 +209,15 @@ extension StreamingParser {
             var depth = 0
             if commit == .eager, case .jsonCalls(_, let d) = kind.eagerShape { depth = d }
             call.json = JSONExtentScanner(from: call.bodyStart, top: top, memberDepth: depth)
+            call.scanner = .json
             call.phase = .scanning
         case .nameThenJSON(let markers):
             call.nameThenJSON = NameThenJSONScanner(from: call.bodyStart, markers: markers)
+            call.scanner = .nameThenJSON
             call.phase = .scanning
         case .python:
             call.python = PythonExtentScanner(from: call.bodyStart)
+            call.scanner = .python
             call.phase = .scanning
         case .closingTag:
             call.phase = .closingTag(searchFrom: call.markerEnd)
@@ -290,13 +304,27 @@ extension StreamingParser {
                 demote(w)
                 return .ended
             }
+            // A family that says so (SGLang's behaviour) treats a call to a tool the request did not offer
+            // as text.
+            if family.unknownToolsAreText, !tools.isEmpty, !calls.isEmpty, !call.eager.started,
+               calls.allSatisfy({ !tools.contains($0.name) })
+            {
+                if syntax.tentative {
+                    demote(w)
+                } else {
+                    let names = calls.map(\.name).joined(separator: ", ")
+                    diagnose(.unknownTool, "the request offered no tool named \(names); the call is content", region)
+                    giveBack(w, region: region, failure: nil)
+                }
+                return .ended
+            }
             releaseTextBeforeCall(w)
             for part in rejected {
                 let range = (part.range.lowerBound + parsed.lowerBound)..<(part.range.upperBound + parsed.lowerBound)
                 releaseContent(w, range)
                 diagnose(.rejectedPart, part.reason, range)
             }
-            emit(calls, region: region)
+            emit(calls, region: region, w)
             cursor = region.upperBound
             let swallowsEnd = syntax.endOptional && !syntax.ends.isEmpty && !closed && syntax.delimitsItself(kind)
             state = swallowsEnd ? .optionalEnd(syntax: call.syntax, from: region.upperBound) : .text
@@ -306,17 +334,15 @@ extension StreamingParser {
 
     /// The call's text goes to content verbatim, with a diagnostic saying why. In eager mode the part
     /// already streamed as a call stays a call; only the rest becomes content.
-    private mutating func giveBack(_ w: ByteWindow, region: Range<Int>,
-                                   failure: Failure)
-    {
+    private mutating func giveBack(_ w: ByteWindow, region: Range<Int>, failure: Failure?) {
         if call.eager.started {
             let rest = max(call.eager.consumedEnd, region.lowerBound)..<max(region.upperBound, call.eager.consumedEnd)
-            diagnose(.streamedCallBroken, "a call already streamed is broken (\(failure.reason)); its remaining text is content",
-                     region)
+            diagnose(.streamedCallBroken,
+                     "a call already streamed is broken (\(failure?.reason ?? "")); its remaining text is content", region)
             releaseContent(w, rest)
             cursor = rest.upperBound
         } else {
-            diagnose(failure.truncated ? .truncatedCall : .malformedCall, failure.reason, region)
+            if let failure { diagnose(failure.truncated ? .truncatedCall : .malformedCall, failure.reason, region) }
             releaseContent(w, min(cursor, region.lowerBound)..<region.upperBound)
             cursor = region.upperBound
         }
@@ -324,7 +350,21 @@ extension StreamingParser {
     }
 
     /// Emits the calls of a finished call text (completing those eager mode has started).
-    private mutating func emit(_ calls: [BodyCall], region: Range<Int>) {
+    /// Whether the complete arguments text begins with what eager mode sent: the model's bytes still in
+    /// the buffer, or the built fragments.
+    private func argumentsContinue(_ arguments: String, _ started: EagerProgress.Started, _ w: ByteWindow) -> Bool {
+        guard arguments.utf8.count >= started.sentBytes else { return false }
+        guard let raw = started.rawStart else { return arguments.utf8.starts(with: started.arguments.utf8) }
+        guard raw >= w.base, raw + started.sentBytes <= w.end else { return false }
+        var arguments = arguments
+        let sent = w.slice(raw..<(raw + started.sentBytes))
+        return arguments.withUTF8 { text in
+            guard let a = text.baseAddress, let b = sent.baseAddress else { return sent.isEmpty }
+            return memcmp(a, b, sent.count) == 0
+        }
+    }
+
+    private mutating func emit(_ calls: [BodyCall], region: Range<Int>, _ w: ByteWindow) {
         for (n, parsed) in calls.enumerated() {
             let index: Int
             let id: String
@@ -332,8 +372,8 @@ extension StreamingParser {
                 let started = call.eager.calls[n]
                 index = started.index
                 id = started.id
-                if parsed.arguments.utf8.starts(with: started.arguments.utf8) && parsed.name == started.name {
-                    let rest = String(parsed.arguments.utf8.dropFirst(started.arguments.utf8.count)) ?? ""
+                if parsed.name == started.name && argumentsContinue(parsed.arguments, started, w) {
+                    let rest = String(parsed.arguments.utf8.dropFirst(started.sentBytes)) ?? ""
                     if !rest.isEmpty { out.append(.toolCallArguments(index: index, fragment: rest)) }
                 } else {
                     diagnose(.streamedCallBroken, "the streamed call differs from the complete one", region)

@@ -10,8 +10,13 @@ extension StreamingParser {
             let index: Int
             let id: String
             let name: String
-            /// The argument text sent so far.
-            var arguments: String
+            /// Built fragments sent so far (XML parameters); empty when the model's own bytes are sent.
+            var arguments = ""
+            /// Where the model's own argument bytes that were sent begin, when they are raw JSON text.
+            var rawStart: Int?
+            var sentBytes = 0
+            /// The offset of the next raw argument byte to send.
+            var sentEnd: Int?
         }
 
         var calls: [Started] = []
@@ -20,13 +25,14 @@ extension StreamingParser {
         /// JSON: the first object (of a JSON array body) not yet fully sent, and its first member.
         var openObject = 0
         var openMember = 0
-        /// Per started call: offset of the next argument byte to send.
-        var argumentsSent: [Int: Int] = [:]
-        /// JSON: the call slot of each started call object.
-        var objectSlots: [Int: Int] = [:]
+        /// JSON, per call object (in order): its call slot once started, and its arguments member.
+        var objectSlots: [Int?] = []
+        var argumentsMember: [Int?] = []
         /// XML: the offset of the next parameter to read, once the header is read.
         var xmlNext: Int?
         var xmlTool = ""
+        /// XML: how far the current parameter's value has been searched for its end.
+        var xmlValueSearch: Int?
 
         var started: Bool { !calls.isEmpty }
     }
@@ -53,7 +59,7 @@ extension StreamingParser {
         nextIndex += 1
         let id = id ?? ids.next(style: family.idStyle)
         out.append(.toolCallStart(index: index, id: id, name: name))
-        call.eager.calls.append(EagerProgress.Started(index: index, id: id, name: name, arguments: ""))
+        call.eager.calls.append(EagerProgress.Started(index: index, id: id, name: name))
         return call.eager.calls.count - 1
     }
 
@@ -61,10 +67,11 @@ extension StreamingParser {
         // Never split a UTF-8 sequence between fragments.
         let end = Bytes.scalarBoundary(w.p, from: range.lowerBound - w.base, to: range.upperBound - w.base) + w.base
         guard end > range.lowerBound else { return }
-        let fragment = Bytes.string(w.p, (range.lowerBound - w.base)..<(end - w.base))
-        call.eager.calls[slot].arguments += fragment
+        let fragment = text(w, (range.lowerBound - w.base)..<(end - w.base))
+        if call.eager.calls[slot].rawStart == nil { call.eager.calls[slot].rawStart = range.lowerBound }
+        call.eager.calls[slot].sentBytes += end - range.lowerBound
         out.append(.toolCallArguments(index: call.eager.calls[slot].index, fragment: fragment))
-        call.eager.argumentsSent[slot] = end
+        call.eager.calls[slot].sentEnd = end
         call.eager.consumedEnd = max(call.eager.consumedEnd, end)
     }
 
@@ -74,38 +81,53 @@ extension StreamingParser {
         var object = call.eager.openObject
         var memberIndex = call.eager.openMember
         while object < scanner.objects.count {
-            var name: String?
-            var id: String?
-            var arguments: JSONExtentScanner.Member?
-            var m = memberIndex
-            while m < members.count, members[m].object == object {
-                let member = members[m]
-                if let end = member.valueEnd, JSONCallObject.keyMatches(w.p, shifted(member.key, w), keys.name) {
-                    name = JSONCallObject.decodeString(w.p, shifted(member.valueStart..<end, w))
-                } else if arguments == nil, JSONCallObject.keyMatches(w.p, shifted(member.key, w), keys.arguments) {
-                    arguments = member
-                } else if let end = member.valueEnd, JSONCallObject.keyMatches(w.p, shifted(member.key, w), keys.id) {
-                    id = JSONCallObject.decodeString(w.p, shifted(member.valueStart..<end, w))
-                }
-                m += 1
+            var end = memberIndex
+            while end < members.count, members[end].object == object { end += 1 }
+            while call.eager.objectSlots.count <= object {
+                call.eager.objectSlots.append(nil)
+                call.eager.argumentsMember.append(nil)
             }
             var slot = call.eager.objectSlots[object]
-            // A tentative start (`{` in prose) is a call only once its arguments are complete: before that
-            // a stream would show calls that turn out to be prose.
-            let ready = tentative ? arguments?.valueEnd != nil : (arguments != nil || !keys.argumentsRequired)
-            if slot == nil, let name, !name.isEmpty, ready {
-                slot = startEagerCall(w, name: name, id: id)
-                call.eager.objectSlots[object] = slot
+            if slot == nil {
+                // Not started: look for the name (and id, and whether the arguments have begun).
+                var name: String?
+                var id: String?
+                var arguments: Int?
+                for m in memberIndex..<end {
+                    let member = members[m]
+                    let key = shifted(member.key, w)
+                    if let valueEnd = member.valueEnd, JSONCallObject.keyMatches(w.p, key, keys.name) {
+                        name = JSONCallObject.decodeString(w.p, shifted(member.valueStart..<valueEnd, w))
+                    } else if arguments == nil, JSONCallObject.keyMatches(w.p, key, keys.arguments) {
+                        arguments = m
+                    } else if let valueEnd = member.valueEnd, JSONCallObject.keyMatches(w.p, key, keys.id) {
+                        id = JSONCallObject.decodeString(w.p, shifted(member.valueStart..<valueEnd, w))
+                    }
+                }
+                // A tentative start (`{` in prose) is a call only once its arguments are complete: before that
+                // a stream would show calls that turn out to be prose.
+                let ready = tentative ? arguments.map { members[$0].valueEnd != nil } ?? false
+                    : (arguments != nil || !keys.argumentsRequired)
+                if let name, !name.isEmpty, ready {
+                    slot = startEagerCall(w, name: name, id: id)
+                    call.eager.objectSlots[object] = slot
+                    if let arguments { call.eager.argumentsMember[object] = arguments }
+                }
+            } else if call.eager.argumentsMember[object] == nil {
+                for m in memberIndex..<end where JSONCallObject.keyMatches(w.p, shifted(members[m].key, w), keys.arguments) {
+                    call.eager.argumentsMember[object] = m
+                    break
+                }
             }
-            if let slot, let arguments, w[arguments.valueStart] == UInt8(ascii: "{") {
-                let from = call.eager.argumentsSent[slot] ?? arguments.valueStart
-                let to = arguments.valueEnd ?? scanner.position
+            if let slot, let m = call.eager.argumentsMember[object], w[members[m].valueStart] == UInt8(ascii: "{") {
+                let from = call.eager.calls[slot].sentEnd ?? members[m].valueStart
+                let to = members[m].valueEnd ?? scanner.position
                 if to > from { sendArguments(w, slot: slot, from..<to) }
             }
             guard scanner.objects[object].end != nil else { break }
             // This object is complete: what is left of it is sent when the call text is finalized.
             object += 1
-            memberIndex = m
+            memberIndex = end
         }
         call.eager.openObject = object
         call.eager.openMember = memberIndex
@@ -122,7 +144,7 @@ extension StreamingParser {
             let id = scanner.idRange.flatMap { $0.isEmpty ? nil : Bytes.string(w.p, shifted($0, w)) }
             _ = startEagerCall(w, name: Bytes.string(w.p, shifted(nameRange, w)), id: id)
         }
-        let from = call.eager.argumentsSent[0] ?? start
+        let from = call.eager.calls[0].sentEnd ?? start
         if scanner.position > from { sendArguments(w, slot: 0, from..<scanner.position) }
     }
 
@@ -138,13 +160,19 @@ extension StreamingParser {
             call.eager.consumedEnd = call.bodyStart + next
         }
         while let next = call.eager.xmlNext {
-            guard case .parameter(let key, let value, let after) = body.step(
-                bodyBytes, from: next - call.bodyStart, end: bodyBytes.count, final: false, closed: false,
-                tool: call.eager.xmlTool, tools: tools)
-            else { return }
+            let step = body.step(bodyBytes, from: next - call.bodyStart, end: bodyBytes.count, final: false,
+                                 closed: false, tool: call.eager.xmlTool, tools: tools,
+                                 valueSearchFrom: call.eager.xmlValueSearch.map { $0 - call.bodyStart })
+            if case .needMore(let searched) = step {
+                call.eager.xmlValueSearch = searched.map { $0 + call.bodyStart }
+                return
+            }
+            guard case .parameter(let key, let value, let after) = step else { return }
+            call.eager.xmlValueSearch = nil
             let fragment = (call.eager.calls[0].arguments.isEmpty ? "{" : ",") + key.jsonQuoted() + ":"
                 + value.serialized(.compact)
             call.eager.calls[0].arguments += fragment
+            call.eager.calls[0].sentBytes += fragment.utf8.count
             out.append(.toolCallArguments(index: call.eager.calls[0].index, fragment: fragment))
             call.eager.xmlNext = call.bodyStart + after
             call.eager.consumedEnd = call.bodyStart + after

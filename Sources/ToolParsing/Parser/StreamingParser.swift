@@ -37,7 +37,6 @@ public struct StreamingParser: Sendable {
     var inReasoning = false
     var content = TextChannel()
     var reasoningText = TextChannel()
-    var sawReasoning = false
     var nextIndex = 0
     var out: [ParserDelta] = []
     /// The string being fed, and its output offsets, while it is read in place.
@@ -74,17 +73,20 @@ public struct StreamingParser: Sendable {
         tools = options.tools
         nesting = options.nesting
         ids = options.ids
+        // With calls off, call markers and the structure around calls are plain text.
+        let syntaxes = options.parseCalls ? family.syntaxes : []
+        let dropped = options.parseCalls ? family.dropped : []
         switch options.reasoning {
-        case .family: triggers = family.defaultTriggers
-        case .none: triggers = Triggers(syntaxes: family.syntaxes, reasoning: nil)
-        case .markers(let markers): triggers = Triggers(syntaxes: family.syntaxes, reasoning: markers)
+        case .family where options.parseCalls: triggers = family.defaultTriggers
+        case .family: triggers = Triggers(syntaxes: [], reasoning: family.reasoning, dropped: [])
+        case .none: triggers = Triggers(syntaxes: syntaxes, reasoning: nil, dropped: dropped)
+        case .markers(let markers): triggers = Triggers(syntaxes: syntaxes, reasoning: markers, dropped: dropped)
         }
         switch triggers.reasoning == nil ? .closed : options.reasoningStart {
         case .closed: state = .text
         case .open:
             state = .text
             inReasoning = true
-            sawReasoning = true
         case .detect: state = .detecting(scanFrom: 0)
         }
         let prefill = Array((options.prefill ?? "").utf8)
@@ -106,17 +108,39 @@ public struct StreamingParser: Sendable {
     /// Feeds the next piece of output, appending the deltas it releases to `deltas` (no allocation per
     /// chunk when the caller reuses the array).
     public mutating func feed(_ text: String, into deltas: inout [ParserDelta]) {
-        let original = text
-        var text = text
-        text.withUTF8 { bytes in
-            // Read in place (nothing pending): content that is the whole chunk is passed on as this string.
-            if buffer.isEmpty {
-                chunkText = original
-                chunkRange = base..<(base + bytes.count)
-            }
-            feed(chunk: bytes, into: &deltas)
+        var bytes = text
+        bytes.withUTF8 { chunk in
+            if passThrough(chunk, text, into: &deltas) { return }
+            // Text (content, reasoning, streamed arguments) that is exactly this chunk is passed on as the
+            // string that came in.
+            chunkText = text
+            chunkRange = (base + buffer.count)..<(base + buffer.count + chunk.count)
+            feed(chunk: chunk, into: &deltas)
             chunkText = nil
         }
+    }
+
+    /// The streaming fast path, one step of the text state: a chunk with no marker (nor the start of one)
+    /// goes straight to the text channel, and when it is released whole, as the string that came in.
+    private mutating func passThrough(_ chunk: UnsafeBufferPointer<UInt8>, _ text: String,
+                                      into deltas: inout [ParserDelta]) -> Bool
+    {
+        guard case .text = state, !finished, buffer.isEmpty, cursor == base, scanFrom <= base, base >= prefixLength,
+              !chunk.isEmpty
+        else { return false }
+        let reasoning = inReasoning
+        guard (reasoning ? triggers.reasoningEnd : triggers.text).first(in: chunk, from: 0, to: chunk.count,
+                                                                          final: false) == .none
+        else { return false }
+        let output = reasoning ? reasoningText.append(chunk, 0..<chunk.count) : content.append(chunk, 0..<chunk.count)
+        if let prefix = output.prefix { deltas.append(reasoning ? .reasoning(prefix) : .content(prefix)) }
+        if let range = output.range {
+            let released = range.count == chunk.count ? text : Bytes.string(chunk, range)
+            deltas.append(reasoning ? .reasoning(released) : .content(released))
+        }
+        base += chunk.count
+        cursor = base
+        return true
     }
 
     public mutating func feed<Chunk: Collection>(bytes: Chunk) -> [ParserDelta] where Chunk.Element == UInt8 {
@@ -169,8 +193,11 @@ public struct StreamingParser: Sendable {
             return
         }
         buffer.append(contentsOf: chunk)
-        let pending = buffer
-        pending.withUnsafeBufferPointer { run(ByteWindow(p: $0, base: base)) }
+        do {
+            // A second reference for the run (the machine mutates self); gone before compacting.
+            let pending = buffer
+            pending.withUnsafeBufferPointer { run(ByteWindow(p: $0, base: base)) }
+        }
         compact()
     }
 
@@ -214,10 +241,11 @@ public struct StreamingParser: Sendable {
             switch marker.tag {
             case Triggers.reasoningStartTag:
                 inReasoning = true
-                sawReasoning = true
                 cursor = at + marker.bytes.count
             case Triggers.reasoningEndTag:
                 inReasoning = false
+                cursor = at + marker.bytes.count
+            case Triggers.droppedTag:
                 cursor = at + marker.bytes.count
             default:
                 startCall(syntax: marker.tag, at: at, markerLength: marker.bytes.count)
@@ -232,7 +260,6 @@ public struct StreamingParser: Sendable {
             let marker = triggers.detect.markers[index]
             if marker.tag == Triggers.reasoningEndTag {
                 // The end marker came first: the output started inside reasoning.
-                sawReasoning = true
                 releaseReasoning(w, cursor..<at)
                 cursor = at + marker.bytes.count
             }
@@ -293,7 +320,7 @@ public struct StreamingParser: Sendable {
 
     /// The text of `range` (offsets into the window's buffer): the chunk's own string when the range is
     /// the whole chunk (the usual case for streamed prose), a new string otherwise.
-    private func text(_ w: ByteWindow, _ range: Range<Int>) -> String {
+    func text(_ w: ByteWindow, _ range: Range<Int>) -> String {
         if let chunkText, range.lowerBound + w.base == chunkRange.lowerBound,
            range.upperBound + w.base == chunkRange.upperBound
         {

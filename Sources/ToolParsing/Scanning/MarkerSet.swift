@@ -56,7 +56,6 @@ final class MarkerSet: Sendable {
         }
     }
 
-    var isEmpty: Bool { markers.isEmpty }
 
     /// The first marker (or marker prefix cut by `end`, unless `final`) in `p[from..<end]`.
     func first(in p: UnsafeBufferPointer<UInt8>, from: Int, to end: Int, final: Bool) -> Found {

@@ -61,6 +61,16 @@ enum BenchParsersWorkload {
             + "\n" + piece((2 * third)..<words.count)
     }
 
+    /// About 1 MB: prose around one call whose string argument is about half of it, to show the
+    /// parser stays linear when one call is long (no rescanning of what was seen).
+    static func longText(for family: Family) -> String {
+        let code = String(repeating: "    let value = compute(index) // keep going\n", count: 12_000)
+        let arguments = JSONValue.object(["path": "big.swift", "content": .string(code)]).serialized()
+        var prose = ""
+        while prose.utf8.count < 500_000 { prose += paragraph }
+        return prose + family.render(calls: [("write_file", arguments)]) + "\nDone."
+    }
+
     /// The text cut into chunks of about `size` bytes, never inside a UTF-8 sequence.
     static func chunks(_ text: String, size: Int) -> [String] {
         var chunks: [String] = []

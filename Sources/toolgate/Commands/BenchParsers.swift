@@ -33,6 +33,7 @@ struct BenchParsers: ParsableCommand {
         print("workload: ~10 KB of prose with 3 calls in each family's format; streaming in \(chunk)-byte chunks")
         print("whole: the message from the whole text; stream/eager: the deltas of every chunk (what the gateway")
         print("sends); +assemble: those deltas also assembled into the message (what a client does)")
+        print("rates: the measuring thread's CPU time, best of 5 rounds (robust to other load on the machine)")
         print("family          bytes  calls   whole MB/s  stream MB/s  eager MB/s  +assemble MB/s  stream/whole time")
         for family in families {
             let text = BenchParsersWorkload.text(for: family)
@@ -42,14 +43,13 @@ struct BenchParsers: ParsableCommand {
             let calls = family.parse(text, options: options).toolCalls.count
             var eagerOptions = options
             eagerOptions.commit = .eager
-            // The best of five rounds: other work on the machine only ever slows a round down.
             let measure = { (figure: String, body: () -> Void) -> Double in
                 guard only == nil || only == figure else { return .nan }
                 if let iterations {
                     for _ in 0..<iterations { body() }
                     return .nan
                 }
-                return (0..<5).map { _ in operationsPerSecond(seconds: seconds / 5, body) }.max() ?? .nan
+                return bestCPURate(seconds: seconds, body)
             }
             let whole = measure("whole") { _ = family.parse(text, options: options) }
             let stream = measure("stream") { Self.stream(family, chunks, options, assemble: false) }
@@ -62,15 +62,28 @@ struct BenchParsers: ParsableCommand {
                 + formatRate(eager * megabytes) + "      " + formatRate(assembled * megabytes)
                 + String(format: "  %9.2fx (%.2fx)", whole / stream, whole / assembled))
         }
+        guard !families.isEmpty, only == nil || only == "linearity" else { return }
+        // Linearity: 1 MB with one call holding half of it, streamed in the same chunks.
+        print("linearity: ~1 MB output, one call with a ~0.5 MB argument, \(chunk)-byte chunks")
+        for family in families {
+            let text = BenchParsersWorkload.longText(for: family)
+            let chunks = BenchParsersWorkload.chunks(text, size: chunk)
+            var options = ParserOptions(ids: ToolCallIDGenerator(seed: 1))
+            let rate = bestCPURate(seconds: seconds / 2, rounds: 2) { Self.stream(family, chunks, options, assemble: false) }
+            options.commit = .eager
+            let eager = bestCPURate(seconds: seconds / 2, rounds: 2) { Self.stream(family, chunks, options, assemble: false) }
+            let megabytes = Double(text.utf8.count) / 1e6
+            print(family.name.padding(toLength: 14, withPad: " ", startingAt: 0) + "  stream " + formatRate(rate * megabytes)
+                + " MB/s   eager " + formatRate(eager * megabytes) + " MB/s")
+        }
+        guard only == nil, let first = families.first else { return }
         // Baselines on the same bytes: Foundation and toolgate's JSON module decoding them as one JSON string.
-        guard let first = families.first, only == nil else { return }
         let text = BenchParsersWorkload.text(for: first)
         let data = Data(("[" + text.jsonQuoted() + "]").utf8)
         let megabytes = Double(data.count) / 1e6
-        let best = { (body: () -> Void) in (0..<5).map { _ in operationsPerSecond(seconds: seconds / 5, body) }.max() ?? 0 }
-        let foundation = best { _ = try? JSONSerialization.jsonObject(with: data) }
+        let foundation = bestCPURate(seconds: seconds) { _ = try? JSONSerialization.jsonObject(with: data) }
         let bytes = Array(data)
-        let ours = best { _ = try? JSONValue.parse(bytes) }
+        let ours = bestCPURate(seconds: seconds) { _ = try? JSONValue.parse(bytes) }
         print("baseline: JSONSerialization of the same text as a JSON string " + formatRate(foundation * megabytes) + " MB/s")
         print("baseline: toolgate JSON of the same text as a JSON string     " + formatRate(ours * megabytes) + " MB/s")
     }

@@ -61,12 +61,7 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         let registry = location.registry()
-        let family: Family
-        do {
-            family = try registry.family(named: parser)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        let family = try registry.family(named: parser)
         let run = ReplayRun(family: family, commit: CommitMode(rawValue: mode) ?? .validated,
                             reasoning: try reasoningSetting(),
                             reasoningStart: startsInReasoning.flatMap(ReasoningStart.init(rawValue:)))
