@@ -30,13 +30,13 @@ extension Gateway {
         do { first = try await events.first() } catch {
             return backendFailure(error, model: request.model, logger: logger).response
         }
-        let commit = request.stream ? runtime.commit : .validated
+        let commit = request.sampling.stream ? runtime.commit : .validated
         let exchange = ChatExchange(runtime: runtime, request: request, prompt: prompt, commit: commit)
         let writer = ChatCompletionWriter(id: "chatcmpl-" + ResponseID.random(), created: Int(Date().timeIntervalSince1970),
-                                          model: request.model, includeUsage: request.includeUsage)
+                                          model: request.model, includeUsage: request.sampling.includeUsage)
         let context = ChatContext(gateway: self, runtime: runtime, request: request, prompt: prompt, writer: writer,
                                   events: events, started: started, logger: logger)
-        if request.stream {
+        if request.sampling.stream {
             return HTTPResponse(status: 200, headers: HTTPResponse.eventStreamHeaders, body: .stream { stream in
                 await context.stream(first: first, exchange: exchange, to: stream)
             })
@@ -50,14 +50,14 @@ extension Gateway {
                         prompt: BuiltPrompt) -> CompletionRequest
     {
         var stop = runtime.profile.stop
-        for s in request.stop where !stop.contains(s) { stop.append(s) }
+        for s in request.sampling.stop where !stop.contains(s) { stop.append(s) }
         if !request.parallelToolCalls && request.toolChoice != .none {
             for s in runtime.family.stopStrings where !stop.contains(s) { stop.append(s) }
         }
         return CompletionRequest(
             prompt: prompt.text, model: runtime.profile.backendModel ?? runtime.profile.name,
-            maxTokens: request.maxTokens ?? runtime.profile.defaultMaxTokens, temperature: request.temperature,
-            topP: request.topP, seed: request.seed, stop: stop,
+            maxTokens: request.sampling.maxTokens ?? runtime.profile.defaultMaxTokens, temperature: request.sampling.temperature,
+            topP: request.sampling.topP, seed: request.sampling.seed, stop: stop,
             // Always streamed from the backend: its first-byte and stall timeouts then apply, and a single-call
             // request can stop reading after the first call.
             stream: true, preservedTokens: runtime.preservedTokens)
@@ -133,7 +133,7 @@ struct ChatContext: Sendable {
             out += ServerSentEvents.event(failure.envelope)
         } else {
             out += ServerSentEvents.event(writer.finishChunk(finishReason(message, finish)))
-            if request.includeUsage, let usage = TokenUsage(backend: finish?.1) {
+            if request.sampling.includeUsage, let usage = TokenUsage(backend: finish?.1) {
                 out += ServerSentEvents.event(writer.usageChunk(usage))
             }
         }
@@ -159,7 +159,7 @@ struct ChatContext: Sendable {
 
     private func assistantMessage(_ message: ParsedMessage) -> AssistantMessage {
         AssistantMessage(content: message.content, reasoningContent: message.reasoningContent,
-                         toolCalls: message.toolCalls.map { ToolCallOutput(id: $0.id, name: $0.name, arguments: $0.arguments) })
+                         toolCalls: message.toolCalls.map { ToolCall(id: $0.id, name: $0.name, arguments: $0.arguments) })
     }
 
     private func finishReason(_ message: ParsedMessage,

@@ -19,8 +19,8 @@ extension Gateway {
         }
         let backendRequest = CompletionRequest(
             prompt: request.prompt, model: runtime.profile.backendModel ?? runtime.profile.name,
-            maxTokens: request.maxTokens ?? runtime.profile.defaultMaxTokens, temperature: request.temperature,
-            topP: request.topP, seed: request.seed, stop: request.stop, stream: request.stream,
+            maxTokens: request.sampling.maxTokens ?? runtime.profile.defaultMaxTokens, temperature: request.sampling.temperature,
+            topP: request.sampling.topP, seed: request.sampling.seed, stop: request.sampling.stop, stream: request.sampling.stream,
             preservedTokens: runtime.preservedTokens)
         let writer = TextCompletionWriter(id: "cmpl-" + ResponseID.random(), created: Int(Date().timeIntervalSince1970),
                                           model: request.model)
@@ -29,7 +29,7 @@ extension Gateway {
         do { first = try await events.first() } catch {
             return backendFailure(error, model: request.model, logger: logger).response
         }
-        guard request.stream else {
+        guard request.sampling.stream else {
             var text = first.text
             var finish = first.finish
             do {
@@ -46,7 +46,7 @@ extension Gateway {
                                          usage: finish.flatMap { TokenUsage(backend: $0.1) })
             return .json(200, Array(body.serialized().utf8))
         }
-        let includeUsage = request.includeUsage
+        let includeUsage = request.sampling.includeUsage
         return HTTPResponse(status: 200, headers: HTTPResponse.eventStreamHeaders, body: .stream { stream in
             var finish = first.finish
             if !first.text.isEmpty { _ = stream.write(ServerSentEvents.event(writer.chunk(text: first.text))) }
