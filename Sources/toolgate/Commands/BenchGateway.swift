@@ -1,0 +1,216 @@
+import ArgumentParser
+import Backends
+import ChatTemplate
+import Dispatch
+import FakeBackend
+import Foundation
+import JSON
+import ToolParsing
+
+/// `toolgate bench gateway`: what the gateway adds. The same client, concurrency and request shape go
+/// (a) straight to an instant fake llama.cpp backend's `/completion`, with the prompt toolgate would render,
+/// and (b) through `toolgate serve` (a child process) as `/v1/chat/completions`, which renders the
+/// conversation, calls the same backend and parses its output's tool call. Rounds interleave (a) and (b)
+/// so outside load hits both alike; medians over rounds are printed, with the targets this project holds.
+struct BenchGateway: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Added latency, requests/s and RSS of toolgate serve vs. the same load straight at the backend.")
+
+    @Option(help: "Seconds per round of each load figure.")
+    var seconds: Double = 2
+
+    @Option(help: "Rounds per figure (interleaved across the two targets; medians are printed).")
+    var rounds: Int = 5
+
+    @Option(help: "Concurrent keep-alive connections for the loaded figure (the other figure uses 1).")
+    var connections: Int = 64
+
+    @Option(help: "Client threads for the loaded figure.")
+    var clientThreads: Int = 2
+
+    @Option(help: "Streamed requests per round for the time-to-first-event figure.")
+    var streams: Int = 300
+
+    @Option(help: "The chat template toolgate renders with (Qwen 2.5's, for hermes calls).")
+    var template = "Tests/Fixtures/templates/Qwen-Qwen2.5-7B-Instruct.jinja"
+
+    @OptionGroup var location: ParsersDirectoryOptions
+
+    func run() async throws {
+        guard FileManager.default.fileExists(atPath: template) else {
+            throw ValidationError("no chat template at \(template): run from the repository root or give --template")
+        }
+        let prompt = try renderedPrompt()
+        let fake = try FakeBackend(defaultReply: FakeReply(BenchGatewayWorkload.output, pieceCharacters: 4),
+                                   recordRequests: false)
+        defer { fake.stop() }
+        var arguments = ["--backend", fake.baseURL, "--dialect", "llamacpp", "--template", template,
+                         "--parser", "hermes", "--model-name", BenchGatewayWorkload.modelName, "--log-level", "error"]
+        for directory in location.directories { arguments += ["--parsers-dir", directory] }
+        let gateway = try BenchGatewayServer(arguments: arguments)
+        defer { gateway.stop() }
+        try? await Task.sleep(for: .milliseconds(300))
+        let rssAtStart = gateway.residentKilobytes
+
+        let direct = Target(name: "direct to the backend", port: fake.port,
+                            whole: BenchGatewayWorkload.post("/completion", body: try backendBody(prompt, stream: false)),
+                            streamed: BenchGatewayWorkload.post("/completion", body: try backendBody(prompt, stream: true)))
+        let through = Target(name: "through toolgate", port: gateway.port,
+                             whole: BenchGatewayWorkload.post("/v1/chat/completions",
+                                                              body: BenchGatewayWorkload.chatBody(stream: false)),
+                             streamed: BenchGatewayWorkload.post("/v1/chat/completions",
+                                                                 body: BenchGatewayWorkload.chatBody(stream: true)))
+        try checkAnswers(direct: direct, through: through)
+
+        print("gateway bench: toolgate serve (pid \(gateway.pid), hermes, llama.cpp dialect) in front of an instant "
+              + "fake backend (in this process), loopback, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print("request: chat body \(BenchGatewayWorkload.chatBody(stream: false).count) B, rendered prompt "
+              + "\(prompt.utf8.count) B; backend output \(BenchGatewayWorkload.output.utf8.count) B with one tool call")
+        print("median of \(rounds) interleaved rounds of \(seconds) s per figure")
+        for target in [direct, through] { _ = await load(target, concurrency: 1, seconds: 0.5) }
+        let rssIdle = gateway.residentKilobytes
+
+        print("")
+        print("figure                          conns      req/s    p50 µs    p99 µs")
+        var added: [Int: (p50: Double, p99: Double)] = [:]
+        var rssPeak = 0
+        for concurrency in [1, connections] {
+            var results: [[HTTPLoadClient.Result]] = [[], []]
+            for _ in 0..<rounds {
+                results[0].append(await load(direct, concurrency: concurrency, seconds: seconds))
+                let sampler = BenchGatewayMemorySampler(pid: gateway.pid)
+                results[1].append(await load(through, concurrency: concurrency, seconds: seconds))
+                rssPeak = max(rssPeak, sampler.stop())
+            }
+            let floor = BenchHTTP.Figure(results[0])
+            let ours = BenchHTTP.Figure(results[1])
+            line(direct.name, concurrency, floor)
+            line(through.name, concurrency, ours)
+            added[concurrency] = (ours.p50 - floor.p50, ours.p99 - floor.p99)
+            print(String(format: "  added latency p50 %+.0f µs, p99 %+.0f µs; requests/s %.2fx the direct figure",
+                         ours.p50 - floor.p50, ours.p99 - floor.p99, ours.requestsPerSecond / floor.requestsPerSecond))
+        }
+
+        print("")
+        print("streamed, sequential (\(streams) per round)   first event p50 µs   p99 µs    whole stream p50 µs")
+        var streamed: [[[BenchGatewayStreamClient.Timing]]] = [[], []]
+        for _ in 0..<rounds {
+            for (index, target) in [direct, through].enumerated() {
+                guard let timings = await offloadBench({ [streams] in
+                    BenchGatewayStreamClient.run(port: target.port, request: target.streamed, count: streams)
+                }) else { throw BenchGatewayError("the streamed requests to \(target.name) failed") }
+                streamed[index].append(timings)
+            }
+        }
+        let firstEvents = streamed.map { rounds in StreamFigure(rounds) }
+        for (index, target) in [direct, through].enumerated() {
+            let figure = firstEvents[index]
+            print(target.name.padding(toLength: 38, withPad: " ", startingAt: 0)
+                  + String(format: "%18.0f %8.0f %22.0f", figure.firstP50, figure.firstP99, figure.totalP50))
+        }
+        print(String(format: "  added time to first event p50 %+.0f µs, p99 %+.0f µs",
+                     firstEvents[1].firstP50 - firstEvents[0].firstP50, firstEvents[1].firstP99 - firstEvents[0].firstP99))
+
+        try? await Task.sleep(for: .seconds(1))
+        let rssAfter = gateway.residentKilobytes
+        print("")
+        print(String(format: "toolgate RSS (VmRSS of the serve process, MB): at start %.1f, idle after warm-up %.1f, "
+                     + "peak under load %.1f, idle after the load %.1f", mb(rssAtStart), mb(rssIdle), mb(rssPeak),
+                     mb(rssAfter)))
+        print("")
+        print("targets (2-core machine):")
+        let c1 = added[1] ?? (.nan, .nan)
+        verdict("added p50 at concurrency 1 <= 0.5 ms", c1.p50 / 1000, limit: 0.5, unit: "ms")
+        verdict("added p99 at concurrency 1 <= 2 ms", c1.p99 / 1000, limit: 2, unit: "ms")
+        verdict("idle RSS <= 30 MB (after warm-up)", mb(rssIdle), limit: 30, unit: "MB")
+    }
+
+    private struct Target {
+        var name: String
+        var port: Int
+        var whole: [UInt8]
+        var streamed: [UInt8]
+    }
+
+    private struct StreamFigure {
+        var firstP50: Double
+        var firstP99: Double
+        var totalP50: Double
+
+        init(_ rounds: [[BenchGatewayStreamClient.Timing]]) {
+            func percentile(_ values: [Double], _ fraction: Double) -> Double {
+                let sorted = values.sorted()
+                return sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
+            }
+            func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+            firstP50 = median(rounds.map { percentile($0.map(\.firstEvent), 0.5) })
+            firstP99 = median(rounds.map { percentile($0.map(\.firstEvent), 0.99) })
+            totalP50 = median(rounds.map { percentile($0.map(\.total), 0.5) })
+        }
+    }
+
+    /// The prompt toolgate renders for the workload (so the direct requests carry the same bytes).
+    private func renderedPrompt() throws -> String {
+        let templates = try TemplateSource.load(path: template)
+        let input = ChatRenderInput(messages: BenchGatewayWorkload.messages, tools: BenchGatewayWorkload.tools,
+                                    addGenerationPrompt: true, specialTokens: templates.specialTokens)
+        return try templates.select(hasTools: true).render(input)
+    }
+
+    /// The llama.cpp request body toolgate sends for the workload.
+    private func backendBody(_ prompt: String, stream: Bool) throws -> [UInt8] {
+        let family = try location.registry().family(named: "hermes")
+        var preserved = family.stopStrings
+        if let markers = family.reasoning { preserved += [markers.start, markers.end] }
+        let request = CompletionRequest(prompt: prompt, model: BenchGatewayWorkload.modelName, maxTokens: 512,
+                                        stream: stream, preservedTokens: preserved)
+        return try LlamaCppDialect().httpRequest(for: request).body
+    }
+
+    /// Both targets answer, and toolgate's answer carries the parsed call (so the figures measure real work).
+    private func checkAnswers(direct: Target, through: Target) throws {
+        guard let backend = BenchGatewayServer.exchange(port: direct.port, request: direct.whole),
+              backend.starts(with: Array("HTTP/1.1 200".utf8)) else {
+            throw BenchGatewayError("the fake backend did not answer 200")
+        }
+        guard let answer = BenchGatewayServer.exchange(port: through.port, request: through.whole) else {
+            throw BenchGatewayError("toolgate did not answer")
+        }
+        let text = String(decoding: answer, as: UTF8.self)
+        guard text.hasPrefix("HTTP/1.1 200"), text.contains(#""finish_reason":"tool_calls""#),
+              text.contains(#""name":"get_weather""#) else {
+            throw BenchGatewayError("toolgate's answer is not a tool call:\n\(text)")
+        }
+    }
+
+    private func load(_ target: Target, concurrency: Int, seconds: Double) async -> HTTPLoadClient.Result {
+        let threads = concurrency == 1 ? 1 : clientThreads
+        return await offloadBench {
+            HTTPLoadClient.run(port: target.port, connections: concurrency, threads: threads, seconds: seconds,
+                               request: target.whole)
+        }
+    }
+
+    private func line(_ name: String, _ concurrency: Int, _ figure: BenchHTTP.Figure) {
+        let errors = figure.errors > 0 ? "  (\(figure.errors) errors)" : ""
+        print(name.padding(toLength: 30, withPad: " ", startingAt: 0)
+              + String(format: "%7d %10.0f %9.0f %9.0f", concurrency, figure.requestsPerSecond, figure.p50, figure.p99)
+              + errors)
+    }
+
+    private func verdict(_ what: String, _ value: Double, limit: Double, unit: String) {
+        let met = value <= limit ? "met" : "MISSED"
+        print("  " + what.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%8.2f ", value)
+              + "\(unit)  \(met)")
+    }
+
+    private func mb(_ kilobytes: Int) -> Double { Double(kilobytes) / 1024 }
+}
+
+/// Runs blocking client work on a Dispatch thread, keeping the Swift concurrency pool free.
+private func offloadBench<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: body()) }
+    }
+}
