@@ -49,6 +49,32 @@ final class BenchGatewayServer {
 
     deinit { stop() }
 
+    /// CPU time the child has used so far, user and system, in microseconds (from /proc: 10 ms resolution).
+    var cpuMicroseconds: (user: Double, system: Double) {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return (0, 0) }
+        // After the command name come the fields from `state` (field 3) on; utime and stime are 14 and 15.
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return (0, 0) }
+        let tick = 1e6 / Double(sysconf(Int32(_SC_CLK_TCK)))
+        return (user * tick, system * tick)
+    }
+
+    /// Context switches of the child's live threads so far (voluntary and not); a thread that exited
+    /// takes its count with it, so this is a lower bound.
+    var contextSwitches: Int {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        var total = 0
+        for task in tasks {
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8)
+            else { continue }
+            for line in status.split(separator: "\n") where line.contains("ctxt_switches:") {
+                total += Int(line.split(separator: "\t").last ?? "") ?? 0
+            }
+        }
+        return total
+    }
+
     static func residentKilobytes(pid: Int32) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }

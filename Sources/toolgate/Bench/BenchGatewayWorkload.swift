@@ -56,7 +56,8 @@ enum BenchGatewayWorkload {
     static let output = """
         I'll check the forecast for Paris for the five days of your stay. Paris in spring is often mild but \
         changeable, so it is worth looking at the daily chance of rain before deciding on the umbrella; I'll \
-        also ask for hourly data so I can tell you which afternoons are likely to be wet. One moment.
+        also ask for hourly data so I can tell you which afternoons are likely to be wet, and whether the \
+        evenings stay dry enough for a walk along the Seine. One moment.
         <tool_call>
         {"name": "get_weather", "arguments": {"city": "Paris, France", "unit": "celsius", "days": 5, \
         "include_hourly": true}}

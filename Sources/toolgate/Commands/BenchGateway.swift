@@ -77,12 +77,17 @@ struct BenchGateway: AsyncParsableCommand {
         var rssPeak = 0
         for concurrency in [1, connections] {
             var results: [[HTTPLoadClient.Result]] = [[], []]
+            var costs: [RequestCost] = []
             for _ in 0..<rounds {
                 results[0].append(await load(direct, concurrency: concurrency, seconds: seconds))
                 let sampler = BenchGatewayMemorySampler(pid: gateway.pid)
-                results[1].append(await load(through, concurrency: concurrency, seconds: seconds))
+                let before = RequestCost(gateway)
+                let result = await load(through, concurrency: concurrency, seconds: seconds)
+                costs.append(RequestCost(gateway).since(before, requests: result.requests))
+                results[1].append(result)
                 rssPeak = max(rssPeak, sampler.stop())
             }
+            let cost = RequestCost.median(costs)
             let floor = BenchHTTP.Figure(results[0])
             let ours = BenchHTTP.Figure(results[1])
             line(direct.name, concurrency, floor)
@@ -90,6 +95,8 @@ struct BenchGateway: AsyncParsableCommand {
             added[concurrency] = (ours.p50 - floor.p50, ours.p99 - floor.p99)
             print(String(format: "  added latency p50 %+.0f µs, p99 %+.0f µs; requests/s %.2fx the direct figure",
                          ours.p50 - floor.p50, ours.p99 - floor.p99, ours.requestsPerSecond / floor.requestsPerSecond))
+            print(String(format: "  toolgate per request: CPU %.0f µs (user %.0f, system %.0f), %.1f context switches",
+                         cost.user + cost.system, cost.user, cost.system, cost.switches))
         }
 
         print("")
@@ -131,6 +138,37 @@ struct BenchGateway: AsyncParsableCommand {
         var port: Int
         var whole: [UInt8]
         var streamed: [UInt8]
+    }
+
+    /// What the serve process spent per request in a round (CPU from /proc at 10 ms resolution).
+    private struct RequestCost {
+        var user: Double
+        var system: Double
+        var switches: Double
+
+        init(user: Double, system: Double, switches: Double) {
+            self.user = user
+            self.system = system
+            self.switches = switches
+        }
+
+        /// The process's totals so far.
+        init(_ server: BenchGatewayServer) {
+            let cpu = server.cpuMicroseconds
+            self.init(user: cpu.user, system: cpu.system, switches: Double(server.contextSwitches))
+        }
+
+        func since(_ start: RequestCost, requests: Int) -> RequestCost {
+            let n = Double(max(1, requests))
+            return RequestCost(user: (user - start.user) / n, system: (system - start.system) / n,
+                               switches: (switches - start.switches) / n)
+        }
+
+        static func median(_ costs: [RequestCost]) -> RequestCost {
+            func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+            return RequestCost(user: median(costs.map(\.user)), system: median(costs.map(\.system)),
+                               switches: median(costs.map(\.switches)))
+        }
     }
 
     private struct StreamFigure {
