@@ -43,7 +43,8 @@ def test_async_errors_raise_the_same_exception_classes(gateway):
     async def main():
         async with openai.AsyncOpenAI(base_url=gateway.base_url, api_key="unused", max_retries=0) as client:
             try:
-                await client.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "hi"}])
+                await client.chat.completions.create(model="no-such-model",
+                                                     messages=[{"role": "user", "content": "hi"}])
             except openai.NotFoundError as error:
                 return error.status_code
         return None

@@ -30,14 +30,33 @@ final class BenchGatewayServer {
             guard process.isRunning, ContinuousClock.now < deadline else {
                 let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
                 stop()
-                throw BenchGatewayError("toolgate serve did not start (\(process.isRunning ? "timed out" : "exited")):\n\(log)")
+                let why = process.isRunning ? "timed out" : "exited"
+                throw BenchGatewayError("toolgate serve did not start (\(why)):\n\(log)")
             }
             usleep(20_000)
         }
     }
 
-    /// The child's VmRSS in KiB (0 once it has exited).
-    var residentKilobytes: Int { Self.residentKilobytes(pid: pid) }
+    /// Resident memory in KiB: all of it (VmRSS), anonymous (heap, stacks) and mapped files (the binary and
+    /// shared libraries, whose pages other processes may share).
+    struct Memory {
+        var resident = 0
+        var anonymous = 0
+        var files = 0
+    }
+
+    /// The child's resident memory now (zeros once it has exited).
+    var memory: Memory {
+        var memory = Memory()
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return memory }
+        for line in status.split(separator: "\n") {
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+            if line.hasPrefix("VmRSS:") { memory.resident = kilobytes }
+            if line.hasPrefix("RssAnon:") { memory.anonymous = kilobytes }
+            if line.hasPrefix("RssFile:") { memory.files = kilobytes }
+        }
+        return memory
+    }
 
     func stop() {
         if process.isRunning {
@@ -108,8 +127,8 @@ final class BenchGatewayServer {
 
     /// One GET on a fresh connection; true when the status is 200.
     static func answers(port: Int, path: String) -> Bool {
-        exchange(port: port, request: Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))
-            .map { $0.starts(with: Array("HTTP/1.1 200".utf8)) } ?? false
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        return exchange(port: port, request: request).map { $0.starts(with: Array("HTTP/1.1 200".utf8)) } ?? false
     }
 
     /// Sends one request on a fresh connection and returns the whole response (read until the server closes

@@ -74,7 +74,7 @@ enum BenchGatewayWorkload {
     }
 
     /// An HTTP/1.1 POST with a JSON body, keep-alive.
-    static func post(_ path: String, body: [UInt8]) -> [UInt8] {
+    static func post(_ path: String, _ body: [UInt8]) -> [UInt8] {
         let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             + "Content-Length: \(body.count)\r\n\r\n"
         return Array(head.utf8) + body

@@ -51,16 +51,15 @@ struct BenchGateway: AsyncParsableCommand {
         let gateway = try BenchGatewayServer(arguments: arguments)
         defer { gateway.stop() }
         try? await Task.sleep(for: .milliseconds(300))
-        let rssAtStart = gateway.residentKilobytes
+        let memoryAtStart = gateway.memory
 
+        let post = BenchGatewayWorkload.post
         let direct = Target(name: "direct to the backend", port: fake.port,
-                            whole: BenchGatewayWorkload.post("/completion", body: try backendBody(prompt, stream: false)),
-                            streamed: BenchGatewayWorkload.post("/completion", body: try backendBody(prompt, stream: true)))
+                            whole: post("/completion", try backendBody(prompt, stream: false)),
+                            streamed: post("/completion", try backendBody(prompt, stream: true)))
         let through = Target(name: "through toolgate", port: gateway.port,
-                             whole: BenchGatewayWorkload.post("/v1/chat/completions",
-                                                              body: BenchGatewayWorkload.chatBody(stream: false)),
-                             streamed: BenchGatewayWorkload.post("/v1/chat/completions",
-                                                                 body: BenchGatewayWorkload.chatBody(stream: true)))
+                             whole: post("/v1/chat/completions", BenchGatewayWorkload.chatBody(stream: false)),
+                             streamed: post("/v1/chat/completions", BenchGatewayWorkload.chatBody(stream: true)))
         try checkAnswers(direct: direct, through: through)
 
         print("gateway bench: toolgate serve (pid \(gateway.pid), hermes, llama.cpp dialect) in front of an instant "
@@ -69,12 +68,42 @@ struct BenchGateway: AsyncParsableCommand {
               + "\(prompt.utf8.count) B; backend output \(BenchGatewayWorkload.output.utf8.count) B with one tool call")
         print("median of \(rounds) interleaved rounds of \(seconds) s per figure")
         for target in [direct, through] { _ = await load(target, concurrency: 1, seconds: 0.5) }
-        let rssIdle = gateway.residentKilobytes
+        let memoryIdle = gateway.memory
 
+        let (added, peak) = await loadFigures(direct: direct, through: through, gateway: gateway)
+        try await streamFigures(direct: direct, through: through)
+
+        try? await Task.sleep(for: .seconds(1))
+        let memoryAfter = gateway.memory
+        print("")
+        print("toolgate memory (VmRSS of the serve process, MB; anonymous + mapped files, mostly shared libraries):")
+        for (name, memory) in [("at start", memoryAtStart), ("idle after warm-up", memoryIdle),
+                               ("idle after the load", memoryAfter)] {
+            print("  " + name.padding(toLength: 22, withPad: " ", startingAt: 0)
+                  + String(format: "%6.1f = %5.1f + %5.1f", mb(memory.resident), mb(memory.anonymous),
+                           mb(memory.files)))
+        }
+        print(String(format: "  peak under load       %6.1f", mb(peak)))
+        if let table = callTable(port: gateway.port) {
+            print(String(format: "  (the call table holds %.0f calls in %.1f MB: every response with a call records "
+                         + "its raw turn, up to the configured cap)", table.calls, table.bytes / 1_048_576))
+        }
+        print("")
+        print("targets (2-core machine):")
+        verdict("added p50 at concurrency 1 <= 0.5 ms", added.p50 / 1000, limit: 0.5, unit: "ms")
+        verdict("added p99 at concurrency 1 <= 2 ms", added.p99 / 1000, limit: 2, unit: "ms")
+        verdict("idle RSS <= 30 MB (after warm-up)", mb(memoryIdle.resident), limit: 30, unit: "MB")
+    }
+
+    /// Requests/s and latency at concurrency 1 and `connections`, both ways; returns the added p50 and p99 at
+    /// concurrency 1 and the peak RSS seen while toolgate was loaded.
+    private func loadFigures(direct: Target, through: Target,
+                             gateway: BenchGatewayServer) async -> (added: (p50: Double, p99: Double), peak: Int)
+    {
         print("")
         print("figure                          conns      req/s    p50 µs    p99 µs")
-        var added: [Int: (p50: Double, p99: Double)] = [:]
-        var rssPeak = 0
+        var added = (p50: Double.nan, p99: Double.nan)
+        var peak = 0
         for concurrency in [1, connections] {
             var results: [[HTTPLoadClient.Result]] = [[], []]
             var costs: [RequestCost] = []
@@ -85,20 +114,24 @@ struct BenchGateway: AsyncParsableCommand {
                 let result = await load(through, concurrency: concurrency, seconds: seconds)
                 costs.append(RequestCost(gateway).since(before, requests: result.requests))
                 results[1].append(result)
-                rssPeak = max(rssPeak, sampler.stop())
+                peak = max(peak, sampler.stop())
             }
-            let cost = RequestCost.median(costs)
             let floor = BenchHTTP.Figure(results[0])
             let ours = BenchHTTP.Figure(results[1])
             line(direct.name, concurrency, floor)
             line(through.name, concurrency, ours)
-            added[concurrency] = (ours.p50 - floor.p50, ours.p99 - floor.p99)
+            if concurrency == 1 { added = (ours.p50 - floor.p50, ours.p99 - floor.p99) }
             print(String(format: "  added latency p50 %+.0f µs, p99 %+.0f µs; requests/s %.2fx the direct figure",
                          ours.p50 - floor.p50, ours.p99 - floor.p99, ours.requestsPerSecond / floor.requestsPerSecond))
+            let cost = RequestCost.median(costs)
             print(String(format: "  toolgate per request: CPU %.0f µs (user %.0f, system %.0f), %.1f context switches",
                          cost.user + cost.system, cost.user, cost.system, cost.switches))
         }
+        return (added, peak)
+    }
 
+    /// Time to the first streamed event (and to the end of the stream), sequential, both ways.
+    private func streamFigures(direct: Target, through: Target) async throws {
         print("")
         print("streamed, sequential (\(streams) per round)   first event p50 µs   p99 µs    whole stream p50 µs")
         var streamed: [[[BenchGatewayStreamClient.Timing]]] = [[], []]
@@ -110,27 +143,14 @@ struct BenchGateway: AsyncParsableCommand {
                 streamed[index].append(timings)
             }
         }
-        let firstEvents = streamed.map { rounds in StreamFigure(rounds) }
+        let figures = streamed.map { rounds in StreamFigure(rounds) }
         for (index, target) in [direct, through].enumerated() {
-            let figure = firstEvents[index]
             print(target.name.padding(toLength: 38, withPad: " ", startingAt: 0)
-                  + String(format: "%18.0f %8.0f %22.0f", figure.firstP50, figure.firstP99, figure.totalP50))
+                  + String(format: "%18.0f %8.0f %22.0f", figures[index].firstP50, figures[index].firstP99,
+                           figures[index].totalP50))
         }
         print(String(format: "  added time to first event p50 %+.0f µs, p99 %+.0f µs",
-                     firstEvents[1].firstP50 - firstEvents[0].firstP50, firstEvents[1].firstP99 - firstEvents[0].firstP99))
-
-        try? await Task.sleep(for: .seconds(1))
-        let rssAfter = gateway.residentKilobytes
-        print("")
-        print(String(format: "toolgate RSS (VmRSS of the serve process, MB): at start %.1f, idle after warm-up %.1f, "
-                     + "peak under load %.1f, idle after the load %.1f", mb(rssAtStart), mb(rssIdle), mb(rssPeak),
-                     mb(rssAfter)))
-        print("")
-        print("targets (2-core machine):")
-        let c1 = added[1] ?? (.nan, .nan)
-        verdict("added p50 at concurrency 1 <= 0.5 ms", c1.p50 / 1000, limit: 0.5, unit: "ms")
-        verdict("added p99 at concurrency 1 <= 2 ms", c1.p99 / 1000, limit: 2, unit: "ms")
-        verdict("idle RSS <= 30 MB (after warm-up)", mb(rssIdle), limit: 30, unit: "MB")
+                     figures[1].firstP50 - figures[0].firstP50, figures[1].firstP99 - figures[0].firstP99))
     }
 
     private struct Target {
@@ -220,6 +240,21 @@ struct BenchGateway: AsyncParsableCommand {
               text.contains(#""name":"get_weather""#) else {
             throw BenchGatewayError("toolgate's answer is not a tool call:\n\(text)")
         }
+    }
+
+    /// The call table's size from `/metrics`.
+    private func callTable(port: Int) -> (calls: Double, bytes: Double)? {
+        let request = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        guard let response = BenchGatewayServer.exchange(port: port, request: request) else { return nil }
+        var values: [String: Double] = [:]
+        for line in String(decoding: response, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
+        }
+        guard let calls = values["toolgate_call_table_entries"], let bytes = values["toolgate_call_table_bytes"] else {
+            return nil
+        }
+        return (calls, bytes)
     }
 
     private func load(_ target: Target, concurrency: Int, seconds: Double) async -> HTTPLoadClient.Result {

@@ -77,7 +77,8 @@ struct FakeBackendCommand: AsyncParsableCommand {
                                  promptTokens: record.usage?.promptTokens ?? 7,
                                  completionTokens: record.usage?.completionTokens, pieceCharacters: pieces)
             case .failure(let error):
-                let body: JSONValue = ["error": ["code": 404, "message": .string("\(error)"), "type": "not_found_error"]]
+                let body: JSONValue = ["error": ["code": 404, "message": .string("\(error)"),
+                                                 "type": "not_found_error"]]
                 return .failing(.status(404, body: body.serialized()))
             }
         }
