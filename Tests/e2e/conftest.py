@@ -79,6 +79,8 @@ def replay_backend(family):
 @pytest.fixture(scope="session")
 def gateway(toolgate, workdir, fake_backend):
     models = [model_profile(family, family, replay_backend(family)) for family in support.FAMILIES]
+    for name, family in support.EAGER_TARGETS.items():
+        models.append({**model_profile(name, family, replay_backend(family)), "stream_arguments": "eager"})
     for dialect in support.HTTP_DIALECTS:
         models.append(model_profile(f"hermes-{dialect}", "hermes",
                                     {"url": fake_backend, "dialect": dialect, "model": "fake"}))

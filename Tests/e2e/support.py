@@ -44,6 +44,10 @@ HTTP_DIALECTS = ["llamacpp", "openai", "tgi", "ollama"]
 TARGETS = {family: family for family in FAMILIES}
 TARGETS.update({f"hermes-{dialect}": "hermes" for dialect in HTTP_DIALECTS})
 
+# Each family once more with `stream_arguments: eager` (argument text streams as the model writes it,
+# instead of once per complete call): the streamed message must still equal the whole one.
+EAGER_TARGETS = {f"{family}-eager": family for family in FAMILIES}
+
 # Prompts that make the fake backend misbehave (see `toolgate fake-backend --fault`).
 FAULTS = {
     "FAULT-500": "status:500",
