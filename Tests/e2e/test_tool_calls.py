@@ -2,7 +2,10 @@
 
 import collections
 import json
+from typing import Literal
 
+import openai
+import pydantic
 import pytest
 
 from support import (EAGER_TARGETS, FAMILIES, SCENARIOS, TARGETS, TOOL_SCENARIOS, assemble_stream, calls_of,
@@ -148,3 +151,20 @@ def test_arguments_are_json_objects_in_every_family(client):
         arguments = json.loads(response.choices[0].message.tool_calls[0].function.arguments)
         assert arguments == {"city": "Paris", "unit": "celsius", "days": 3}, family
         assert isinstance(arguments["days"], int), family
+
+
+class GetWeather(pydantic.BaseModel):
+    city: str
+    unit: Literal["celsius", "fahrenheit"]
+    days: int
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_sdk_parse_fills_pydantic_arguments_for_strict_tools(client, family):
+    # Agents built on the SDK's structured helpers: strict function tools from a pydantic model, and
+    # `parse()` validating the arguments into it.
+    tool = openai.pydantic_function_tool(GetWeather, name="get_weather")
+    completion = client.chat.completions.parse(model=family, messages=request(family, "single")["messages"],
+                                               tools=[tool])
+    call = completion.choices[0].message.tool_calls[0]
+    assert call.function.parsed_arguments == GetWeather(city="Paris", unit="celsius", days=3)
