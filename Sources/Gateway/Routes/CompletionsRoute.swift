@@ -121,10 +121,22 @@ extension TokenUsage {
 
 /// Response ids: random alphanumerics.
 enum ResponseID {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
 
+    /// Each draw from the system generator is a system call: one gives eight candidate bytes, not one character.
     static func random(length: Int = 24) -> String {
         var generator = SystemRandomNumberGenerator()
-        return String((0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(length)
+        while bytes.count < length {
+            var bits = generator.next()
+            for _ in 0..<8 where bytes.count < length {
+                let byte = Int(bits & 0xFF)
+                bits >>= 8
+                // 248 = 4 × 62: bytes above it are dropped, so every character is equally likely.
+                if byte < 248 { bytes.append(alphabet[byte % alphabet.count]) }
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
