@@ -64,13 +64,9 @@ def test_second_prompt_holds_the_first_turns_raw_output(client, gateway, target,
     assert turn.index(raw) <= 1, turn[:80]
 
 
-# Mistral v0.3's template writes an assistant *content* turn as " " + content, so the turn rebuilt from the
-# call table gets a space the model never generated between [/INST] and [TOOL_CALLS] (the template's own
-# tool-call branch writes none). Strict: this test starts failing once that is fixed, to drop the mark.
-MISTRAL_GLUE = pytest.mark.xfail(strict=True, reason="the content glue of Mistral's template precedes the raw turn")
-
-
-@pytest.mark.parametrize("family", [pytest.param(f, marks=MISTRAL_GLUE) if f == "mistral" else f for f in FAMILIES])
+# Mistral v0.3's template writes an assistant *content* turn as " " + content; the gateway drops that spacing
+# before a rebuilt turn, so the turn starts exactly where the generation prompt ended.
+@pytest.mark.parametrize("family", FAMILIES)
 def test_second_prompt_continues_exactly_where_the_generation_ended(client, gateway, family):
     first_id, first_message = first_turn_message(client, family, "single", stream=False)
     first = gateway.capture_line(first_id)
