@@ -4,10 +4,11 @@ import HTTPServer
 import JSON
 import Logging
 import OpenAIAPI
+import ToolParsing
 
 extension Gateway {
     /// `POST /v1/completions`: a raw prompt passed through to the model's backend, text out.
-    func completions(_ http: HTTPRequest, logger: Logger) async -> HTTPResponse {
+    func completions(_ http: HTTPRequest, log: RequestLog) async -> HTTPResponse {
         let request: TextCompletionRequest
         let runtime: ModelRuntime
         do {
@@ -27,7 +28,7 @@ extension Gateway {
         let events = BackendEvents(runtime.backend.complete(backendRequest))
         let first: BackendEvents.First
         do { first = try await events.first() } catch {
-            return backendFailure(error, model: request.model, logger: logger).response
+            return backendFailure(error, model: request.model, log: log).response
         }
         guard request.sampling.stream else {
             var text = first.text
@@ -40,7 +41,7 @@ extension Gateway {
                     }
                 }
             } catch {
-                return backendFailure(error, model: request.model, logger: logger).response
+                return backendFailure(error, model: request.model, log: log).response
             }
             let body = writer.completion(text: text, finishReason: finish.map { OpenAIAPI.FinishReason(backend: $0.0) } ?? .stop,
                                          usage: finish.flatMap { TokenUsage(backend: $0.1) })
@@ -59,7 +60,7 @@ extension Gateway {
                     }
                 }
             } catch {
-                let failure = self.backendFailure(error, model: request.model, logger: logger)
+                let failure = self.backendFailure(error, model: request.model, log: log)
                 _ = stream.write(ServerSentEvents.event(failure.envelope))
                 _ = stream.write(ServerSentEvents.done)
                 return
@@ -84,13 +85,13 @@ extension Gateway {
     }
 
     /// A backend failure: counted, logged, and worded for the client.
-    func backendFailure(_ error: any Error, model: String, logger: Logger) -> OpenAIError {
+    func backendFailure(_ error: any Error, model: String, log: RequestLog) -> OpenAIError {
         guard let error = error as? BackendError else {
-            logger.error("backend call failed: \(error)")
+            log.error("backend call failed: \(error)")
             return .badGateway("The model backend failed: \(error)")
         }
         metrics.recordBackendError(model: model, kind: error.code)
-        logger.warning("backend failed", metadata: ["model": "\(model)", "error": "\(error)"])
+        log.warning("backend failed", ["model": "\(model)", "error": "\(error)"])
         return OpenAIError(backend: error)
     }
 }
@@ -121,22 +122,8 @@ extension TokenUsage {
 
 /// Response ids: random alphanumerics.
 enum ResponseID {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
-
-    /// Each draw from the system generator is a system call: one gives eight candidate bytes, not one character.
     static func random(length: Int = 24) -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(length)
-        while bytes.count < length {
-            var bits = generator.next()
-            for _ in 0..<8 where bytes.count < length {
-                let byte = Int(bits & 0xFF)
-                bits >>= 8
-                // 248 = 4 × 62: bytes above it are dropped, so every character is equally likely.
-                if byte < 248 { bytes.append(alphabet[byte % alphabet.count]) }
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        var generator = ToolCallIDGenerator()
+        return generator.alphanumerics(length)
     }
 }
