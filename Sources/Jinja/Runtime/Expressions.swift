@@ -14,6 +14,14 @@ class Expr: @unchecked Sendable {
 
     /// The value when known at compile time.
     var constant: Value? { nil }
+
+    /// The value, or nil where `eval` would make an undefined value that nothing will use (for `is defined`
+    /// and similar tests). Errors are the same as `eval`'s.
+    func probe(_ r: Renderer) throws(JinjaError) -> Value? {
+        let value = try eval(r)
+        if case .undefined = value { return nil }
+        return value
+    }
 }
 
 final class ConstExpr: Expr, @unchecked Sendable {
@@ -44,6 +52,12 @@ final class NameExpr: Expr, @unchecked Sendable {
         return .undefined(Undefined(name: name))
     }
 
+    override func probe(_ r: Renderer) throws(JinjaError) -> Value? {
+        guard let value = lookup(r) else { return nil }
+        if case .undefined = value { return nil }
+        return value
+    }
+
     @inline(__always)
     func lookup(_ r: Renderer) -> Value? {
         var frame = r.frame
@@ -63,17 +77,49 @@ final class NameExpr: Expr, @unchecked Sendable {
 final class AttributeExpr: Expr, @unchecked Sendable {
     let object: Expr
     let name: String
+    /// The name is no builtin type's attribute, so dicts can be looked up directly.
+    let plain: Bool
+    /// The undefined value of a missing key, made once ("'dict object' has no attribute 'name'").
+    let missingOnDict: Value
 
     init(_ object: Expr, _ name: String, offset: Int) {
         self.object = object
         self.name = name
+        plain = !Methods.isBuiltinAttributeName(name)
+        missingOnDict = .undefined(Undefined(reason: .attribute(owner: "dict object", name: name)))
         super.init(offset: offset)
+    }
+
+    override func probe(_ r: Renderer) throws(JinjaError) -> Value? {
+        let base = try object.eval(r)
+        if plain {
+            switch base {
+            case .jsonObject(let o): return Renderer.lookup(o, name).map(Value.init(json:))
+            case .dict(let d): return d[name]
+            default: break
+            }
+        }
+        let value: Value
+        do {
+            value = try r.attribute(of: base, name, plain: plain)
+        } catch {
+            throw error.located(at: offset)
+        }
+        if case .undefined = value { return nil }
+        return value
     }
 
     override func eval(_ r: Renderer) throws(JinjaError) -> Value {
         let base = try object.eval(r)
+        if plain {
+            switch base {
+            case .jsonObject(let o): return Renderer.lookup(o, name).map(Value.init(json:)) ?? missingOnDict
+            case .dict(let d): return d[name] ?? missingOnDict
+            default: break
+            }
+        }
         do {
-            return try r.attribute(of: base, name)
+            return try r.attribute(of: base, name, plain: plain)
         } catch {
             throw error.located(at: offset)
         }
@@ -88,6 +134,29 @@ final class ItemExpr: Expr, @unchecked Sendable {
         self.object = object
         self.key = key
         super.init(offset: offset)
+    }
+
+    override func probe(_ r: Renderer) throws(JinjaError) -> Value? {
+        let base = try object.eval(r)
+        let index = try key.eval(r)
+        switch (base, index) {
+        case (.jsonObject(let o), .string(let s)):
+            if let v = Renderer.lookup(o, s) { return Value(json: v) }
+            if !Methods.isBuiltinAttributeName(s) { return nil }
+        case (.dict(let d), _):
+            if let v = d[index.normalizedKey] { return v }
+            guard case .string(let s) = index.normalizedKey, Methods.isBuiltinAttributeName(s) else { return nil }
+        default:
+            break
+        }
+        let value: Value
+        do {
+            value = try r.item(of: base, index)
+        } catch {
+            throw error.located(at: offset)
+        }
+        if case .undefined = value { return nil }
+        return value
     }
 
     override func eval(_ r: Renderer) throws(JinjaError) -> Value {
@@ -191,10 +260,10 @@ final class FilterExpr: Expr, @unchecked Sendable {
     /// nil inside `{% filter %}` blocks, where the block's output is the input.
     let input: Expr?
     let name: String
-    let function: Filters.Function?
+    let function: FilterFunction?
     let arguments: [ArgumentExpr]
 
-    init(_ input: Expr?, name: String, function: Filters.Function?, arguments: [ArgumentExpr], offset: Int) {
+    init(_ input: Expr?, name: String, function: FilterFunction?, arguments: [ArgumentExpr], offset: Int) {
         self.input = input
         self.name = name
         self.function = function
@@ -223,14 +292,23 @@ final class FilterExpr: Expr, @unchecked Sendable {
 final class TestExpr: Expr, @unchecked Sendable {
     let input: Expr
     let name: String
-    let function: Tests.Function?
+    let function: TestFunction?
     let arguments: [ArgumentExpr]
 
-    init(_ input: Expr, name: String, function: Tests.Function?, arguments: [ArgumentExpr], offset: Int) {
+    /// Tests that never use an undefined input beyond noticing it is undefined, so which undefined value it is
+    /// does not matter and none needs to be made.
+    let acceptsAnyUndefined: Bool
+    private static let undefinedAgnostic: Set<String> = [
+        "defined", "undefined", "none", "boolean", "false", "true", "integer", "float", "number", "string",
+        "mapping", "sequence", "iterable", "callable", "escaped",
+    ]
+
+    init(_ input: Expr, name: String, function: TestFunction?, arguments: [ArgumentExpr], offset: Int) {
         self.input = input
         self.name = name
         self.function = function
         self.arguments = arguments
+        acceptsAnyUndefined = TestExpr.undefinedAgnostic.contains(name)
         super.init(offset: offset)
     }
 
@@ -242,7 +320,12 @@ final class TestExpr: Expr, @unchecked Sendable {
         guard let function else {
             throw JinjaError(.runtime, "No test named '\(name)' found.", offset: offset)
         }
-        let value = try input.eval(r)
+        let value: Value
+        if acceptsAnyUndefined {
+            value = try input.probe(r) ?? Value.missing
+        } else {
+            value = try input.eval(r)
+        }
         do {
             let args = try arguments.evaluate(r)
             return try function(r, value, args)
@@ -312,6 +395,118 @@ final class BinaryExpr: Expr, @unchecked Sendable {
     }
 }
 
+/// `a + b + c + …` (left-associative): strings accumulate in one buffer instead of a new string per `+`;
+/// anything else goes through Python's `+` one operand at a time, in the same order and with the same errors.
+final class AddChainExpr: Expr, @unchecked Sendable {
+    let operands: [Expr]
+    /// The offset of each `+` (the first entry is unused).
+    let operatorOffsets: [Int]
+
+    init(_ operands: [Expr], operatorOffsets: [Int]) {
+        self.operands = operands
+        self.operatorOffsets = operatorOffsets
+        super.init(offset: operands[0].offset)
+    }
+
+    override func eval(_ r: Renderer) throws(JinjaError) -> Value {
+        let limit = r.options.limits.maxOutputBytes
+        var accumulated = try operands[0].eval(r)
+        var i = 1
+        if case .string(let first) = accumulated {
+            var buffer = first
+            accumulated = .none
+            while i < operands.count {
+                let next = try operands[i].eval(r)
+                i += 1
+                if case .string(let s) = next {
+                    buffer += s
+                    if buffer.utf8.count > limit { throw Operators.sizeLimit(limit).located(at: operatorOffsets[i - 1]) }
+                    continue
+                }
+                do {
+                    accumulated = try Operators.binary(.add, .string(buffer), next, limit: limit)
+                } catch {
+                    throw error.located(at: operatorOffsets[i - 1])
+                }
+                break
+            }
+            if case .none = accumulated { return .string(buffer) }
+        }
+        while i < operands.count {
+            let next = try operands[i].eval(r)
+            do {
+                accumulated = try Operators.binary(.add, accumulated, next, limit: limit)
+            } catch {
+                throw error.located(at: operatorOffsets[i])
+            }
+            i += 1
+        }
+        return accumulated
+    }
+}
+
+extension AddChainExpr {
+    /// Writes the chain's value to the output, appending string operands as they come; when an operand is not
+    /// a string, the text written so far is taken back and the chain continues with Python's `+`.
+    func stream(_ r: Renderer) throws(JinjaError) {
+        let start = r.output.count
+        var i = 0
+        while i < operands.count {
+            let value = try operands[i].eval(r)
+            if case .string(let s) = value {
+                r.output.append(s)
+                i += 1
+                continue
+            }
+            var accumulated = value
+            if i > 0 {
+                let prefix = r.output.string(from: start)
+                r.output.truncate(to: start)
+                do {
+                    accumulated = try Operators.binary(.add, .string(prefix), value, limit: r.maxOutputBytes)
+                } catch {
+                    throw error.located(at: operatorOffsets[i])
+                }
+            }
+            i += 1
+            while i < operands.count {
+                let next = try operands[i].eval(r)
+                do {
+                    accumulated = try Operators.binary(.add, accumulated, next, limit: r.maxOutputBytes)
+                } catch {
+                    throw error.located(at: operatorOffsets[i])
+                }
+                i += 1
+            }
+            do {
+                try r.write(accumulated)
+            } catch {
+                throw error.located(at: offset)
+            }
+            return
+        }
+        try r.checkOutputSize()
+    }
+}
+
+extension ConcatExpr {
+    /// Writes `str()` of each part to the output (autoescape off).
+    func stream(_ r: Renderer) throws(JinjaError) {
+        for part in parts {
+            let value = try part.eval(r)
+            switch value {
+            case .string(let s), .markup(let s): r.output.append(s)
+            case .undefined: break
+            default:
+                var text = ""
+                try value.appendStr(to: &text)
+                r.output.append(text)
+            }
+            try r.checkOutputSize()
+        }
+    }
+}
+
 /// `a ~ b ~ c`: the `str()` of each joined (a plain string, even from Markup, when autoescape is off).
 final class ConcatExpr: Expr, @unchecked Sendable {
     let parts: [Expr]
@@ -331,6 +526,9 @@ final class ConcatExpr: Expr, @unchecked Sendable {
                 if case .markup(let s) = value { out += s } else { out += PythonRepr.htmlEscape(try value.str()) }
             } else {
                 try value.appendStr(to: &out)
+            }
+            if out.utf8.count > r.options.limits.maxOutputBytes {
+                throw Operators.sizeLimit(r.options.limits.maxOutputBytes).located(at: offset)
             }
         }
         return escaped ? .markup(out) : .string(out)

@@ -58,7 +58,7 @@ final class Macro: RuntimeObject, @unchecked Sendable {
 
     override func call(_ arguments: Arguments, in renderer: Renderer) throws(JinjaError) -> Value {
         let d = definition
-        let frame = Frame(slotCount: d.layout.slotCount, parent: closure)
+        let frame = renderer.makeFrame(d.layout, parent: closure)
         var given = Array(repeating: false, count: d.parameters.count)
         for (i, value) in arguments.positional.prefix(d.parameters.count).enumerated() {
             frame.slots[d.parameters[i].slot] = value
@@ -91,19 +91,23 @@ final class Macro: RuntimeObject, @unchecked Sendable {
             frame.slots[slot] = .undefined(Undefined(reason: .hint("No caller defined")))
         }
         try renderer.enterCall()
-        defer { renderer.leaveCall() }
-        return try renderer.capture(in: frame) { () throws(JinjaError) in
-            // Defaults are evaluated inside the macro's frame, so they may refer to earlier parameters.
-            for (i, parameter) in d.parameters.enumerated() where !given[i] {
-                if let defaultValue = parameter.defaultValue {
-                    frame.slots[parameter.slot] = try defaultValue.eval(renderer)
-                } else {
-                    frame.slots[parameter.slot] = .undefined(Undefined(reason: .hint(
-                        "parameter \(PythonRepr.string(parameter.name)) was not provided")))
-                }
+        let savedFrame = renderer.frame
+        renderer.frame = frame
+        let outer = renderer.beginCapture()
+        // Defaults are evaluated inside the macro's frame, so they may refer to earlier parameters.
+        for (i, parameter) in d.parameters.enumerated() where !given[i] {
+            if let defaultValue = parameter.defaultValue {
+                frame.slots[parameter.slot] = try defaultValue.eval(renderer)
+            } else {
+                frame.slots[parameter.slot] = .undefined(Undefined(reason: .hint(
+                    "parameter \(PythonRepr.string(parameter.name)) was not provided")))
             }
-            _ = try d.body.render(renderer)
         }
+        _ = try d.body.render(renderer)
+        renderer.frame = savedFrame
+        renderer.leaveCall()
+        renderer.recycle(frame, d.layout)
+        return renderer.endCapture(outer)
     }
 }
 
@@ -119,6 +123,7 @@ final class MacroNode: Node, @unchecked Sendable {
     }
 
     override func render(_ r: Renderer) throws(JinjaError) -> Flow {
+        r.frame.markCaptured()
         r.frame.slots[slot] = .object(Macro(definition: definition, closure: r.frame))
         return .normal
     }
@@ -137,6 +142,7 @@ final class CallBlockNode: Node, @unchecked Sendable {
 
     override func render(_ r: Renderer) throws(JinjaError) -> Flow {
         var arguments = try call.arguments.evaluate(r)
+        r.frame.markCaptured()
         arguments.keywords.append(("caller", .object(Macro(definition: caller, closure: r.frame))))
         let result: Value
         do {

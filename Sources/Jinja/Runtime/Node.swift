@@ -45,29 +45,70 @@ indirect enum AssignTarget: Sendable {
 }
 
 final class TextNode: Node, @unchecked Sendable {
-    let text: String
+    let text: [UInt8]
 
     init(_ text: String, offset: Int) {
-        self.text = text
+        self.text = Array(text.utf8)
         super.init(offset: offset)
     }
 
     override func render(_ r: Renderer) throws(JinjaError) -> Flow {
-        r.out += text
+        text.withUnsafeBufferPointer { r.output.append($0) }
         try r.checkOutputSize()
         return .normal
     }
 }
 
+/// `{{ expression }}`. The most common shapes are written straight into the output instead of building a
+/// string first: `a + b + …` of strings, `a ~ b ~ …`, and `x | tojson`.
 final class PrintNode: Node, @unchecked Sendable {
+    private enum Shape {
+        case value
+        case addChain(AddChainExpr)
+        case concat(ConcatExpr)
+        case tojson(FilterExpr, input: Expr)
+    }
+
     let expression: Expr
+    private let shape: Shape
 
     init(_ expression: Expr, offset: Int) {
         self.expression = expression
+        if let chain = expression as? AddChainExpr {
+            shape = .addChain(chain)
+        } else if let concat = expression as? ConcatExpr {
+            shape = .concat(concat)
+        } else if let filter = expression as? FilterExpr, filter.name == "tojson", let input = filter.input,
+                  filter.function != nil {
+            shape = .tojson(filter, input: input)
+        } else {
+            shape = .value
+        }
         super.init(offset: offset)
     }
 
     override func render(_ r: Renderer) throws(JinjaError) -> Flow {
+        if !r.autoescape {
+            switch shape {
+            case .value: break
+            case .addChain(let chain):
+                try chain.stream(r)
+                return .normal
+            case .concat(let concat):
+                try concat.stream(r)
+                return .normal
+            case .tojson(let filter, let input):
+                let value = try input.eval(r)
+                do {
+                    let dump = try Filters.jsonDump(try filter.arguments.evaluate(r))
+                    try dump.dump(value, to: &r.output)
+                    try r.checkOutputSize()
+                } catch {
+                    throw error.located(at: filter.offset)
+                }
+                return .normal
+            }
+        }
         let value = try expression.eval(r)
         do {
             try r.write(value)

@@ -25,7 +25,14 @@ extension Value {
         case .none: return "None"
         case .markup: return "markupsafe.Markup object"
         case .object(let o): return o.typeRepr
-        default: return "\(typeName) object"
+        case .undefined: return "Undefined object"
+        case .bool: return "bool object"
+        case .int, .bigInt: return "int object"
+        case .float: return "float object"
+        case .string: return "str object"
+        case .list, .jsonArray: return "list object"
+        case .tuple: return "tuple object"
+        case .dict, .jsonObject: return "dict object"
         }
     }
 
@@ -339,7 +346,7 @@ extension Value {
         case .markup(let s): return ValueList(s.unicodeScalars.map { Value.markup(String($0)) })
         case .undefined: return ValueList([])
         case .object(let o):
-            if let items = try o.iterate() { return ValueList(items) }
+            if let items = try o.iterate() { return items }
             throw JinjaError(.type, "'\(typeName)' object is not iterable")
         default:
             throw JinjaError(.type, "'\(typeName)' object is not iterable")
@@ -381,23 +388,30 @@ extension Value {
     }
 }
 
-/// A random-access run of values backed by template values or by a JSON array (converted per element).
+/// A random-access run of values backed by template values, a JSON array, or a mapping's entries (as
+/// `(key, value)` tuples made only when read), converted per element.
 struct ValueList: RandomAccessCollection {
     enum Storage {
         case values([Value])
         case json([JSONValue])
+        case jsonEntries([JSONObject.Entry])
+        case dictEntries([PyDict.Entry])
     }
 
     let storage: Storage
 
     init(_ values: [Value]) { storage = .values(values) }
     init(json: [JSONValue]) { storage = .json(json) }
+    init(entriesOf object: JSONObject) { storage = .jsonEntries(object.entries) }
+    init(entriesOf dict: PyDict) { storage = .dictEntries(dict.entries) }
 
     var startIndex: Int { 0 }
     var endIndex: Int {
         switch storage {
         case .values(let a): return a.count
         case .json(let a): return a.count
+        case .jsonEntries(let a): return a.count
+        case .dictEntries(let a): return a.count
         }
     }
 
@@ -405,6 +419,18 @@ struct ValueList: RandomAccessCollection {
         switch storage {
         case .values(let a): return a[position]
         case .json(let a): return Value(json: a[position])
+        case .jsonEntries(let a): return .tuple([.string(a[position].key), Value(json: a[position].value)])
+        case .dictEntries(let a): return .tuple([a[position].key, a[position].value])
+        }
+    }
+
+    /// The key and value at `position` when this is a mapping's entries (no tuple made).
+    @inline(__always)
+    func pair(at position: Int) -> (Value, Value)? {
+        switch storage {
+        case .jsonEntries(let a): return (.string(a[position].key), Value(json: a[position].value))
+        case .dictEntries(let a): return (a[position].key, a[position].value)
+        default: return nil
         }
     }
 
@@ -413,6 +439,7 @@ struct ValueList: RandomAccessCollection {
         switch storage {
         case .values(let a): return a
         case .json(let a): return a.map(Value.init(json:))
+        default: return map { $0 }
         }
     }
 
@@ -421,6 +448,7 @@ struct ValueList: RandomAccessCollection {
         switch storage {
         case .values(let a): return .list(a)
         case .json(let a): return .jsonArray(a)
+        default: return .list(array)
         }
     }
 }

@@ -106,15 +106,26 @@ extension Parser {
 
     private mutating func parseMath1() throws(JinjaError) -> Expr {
         var left = try parseConcat()
+        // A run of `+` becomes one chain; `-` ends it (left-associative either way).
+        var chain: [Expr] = [left]
+        var offsets: [Int] = [left.offset]
+        func flush() -> Expr {
+            chain.count == 1 ? chain[0] : AddChainExpr(chain, operatorOffsets: offsets)
+        }
         while true {
-            let op: BinaryExpr.Op
             switch current.kind {
-            case .op(.add): op = .add
-            case .op(.sub): op = .sub
-            default: return left
+            case .op(.add):
+                let token = advance()
+                chain.append(try parseConcat())
+                offsets.append(token.offset)
+            case .op(.sub):
+                let token = advance()
+                left = BinaryExpr(.sub, flush(), try parseConcat(), offset: token.offset)
+                chain = [left]
+                offsets = [left.offset]
+            default:
+                return flush()
             }
-            let token = advance()
-            left = BinaryExpr(op, left, try parseConcat(), offset: token.offset)
         }
     }
 

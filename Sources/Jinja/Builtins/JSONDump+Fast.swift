@@ -1,0 +1,179 @@
+import JSON
+
+extension JSONDump {
+    /// Byte-level writing of request JSON for `tojson` (no ensure_ascii, no sort_keys): strings are copied in
+    /// runs between escapes, and number literals that already read as Python's repr (nearly all) as written.
+    struct Writer {
+        let indent: [UInt8]?
+        let itemSeparatorBytes: [UInt8]
+        let keySeparatorBytes: [UInt8]
+
+        init(_ dump: JSONDump) {
+            indent = dump.indent.map { Array($0.utf8) }
+            itemSeparatorBytes = Array(dump.itemSeparator.utf8)
+            keySeparatorBytes = Array(dump.keySeparator.utf8)
+        }
+
+        func writeFast(json: JSONValue, to out: inout ByteBuffer, level: Int) throws(JinjaError) {
+            switch json {
+            case .string(let s): Writer.appendQuoted(s, to: &out)
+            case .number(let n): Writer.appendNumber(n, to: &out)
+            case .bool(let b): out.append(b ? "true" : "false")
+            case .null: out.append("null")
+            case .array(let a):
+                guard level < Value.maxReprDepth else {
+                    throw JinjaError(.recursion, "maximum recursion depth exceeded while encoding a JSON object")
+                }
+                out.append(UInt8(ascii: "["))
+                guard !a.isEmpty else {
+                    out.append(UInt8(ascii: "]"))
+                    return
+                }
+                try a.withUnsafeBufferPointer { (elements) throws(JinjaError) in
+                    for i in 0..<elements.count {
+                        if i > 0 { out.append(itemSeparatorBytes) }
+                        writeIndent(&out, level: level + 1)
+                        try writeFast(json: elements[i], to: &out, level: level + 1)
+                    }
+                }
+                writeIndent(&out, level: level)
+                out.append(UInt8(ascii: "]"))
+            case .object(let o):
+                guard level < Value.maxReprDepth else {
+                    throw JinjaError(.recursion, "maximum recursion depth exceeded while encoding a JSON object")
+                }
+                out.append(UInt8(ascii: "{"))
+                guard !o.isEmpty else {
+                    out.append(UInt8(ascii: "}"))
+                    return
+                }
+                try o.entries.withUnsafeBufferPointer { (entries) throws(JinjaError) in
+                    for i in 0..<entries.count {
+                        if i > 0 { out.append(itemSeparatorBytes) }
+                        writeIndent(&out, level: level + 1)
+                        Writer.appendQuoted(entries[i].key, to: &out)
+                        out.append(keySeparatorBytes)
+                        try writeFast(json: entries[i].value, to: &out, level: level + 1)
+                    }
+                }
+                writeIndent(&out, level: level)
+                out.append(UInt8(ascii: "}"))
+            }
+        }
+
+        @inline(__always)
+        func writeIndent(_ out: inout ByteBuffer, level: Int) {
+            guard let indent else { return }
+            out.append(UInt8(ascii: "\n"))
+            for _ in 0..<level { out.append(indent) }
+        }
+
+
+        /// A JSON string literal without ensure_ascii: only `"`, `\` and control characters are escaped.
+        static func appendQuoted(_ s: String, to out: inout ByteBuffer) {
+            out.append(UInt8(ascii: "\""))
+            var s = s
+            s.withUTF8 { appendEscaped($0, to: &out) }
+            out.append(UInt8(ascii: "\""))
+        }
+
+        private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+        /// Copies `bytes`, escaping what JSON must; clean runs are found eight bytes at a time.
+        @inline(__always)
+        static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout ByteBuffer) {
+            guard let base = bytes.baseAddress else { return }
+            let count = bytes.count
+            var runStart = 0
+            var i = 0
+            while i < count {
+                if i + 8 <= count {
+                    let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    if !needsEscape(word) {
+                        i += 8
+                        continue
+                    }
+                }
+                let b = base[i]
+                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else {
+                    i += 1
+                    continue
+                }
+                if i > runStart { out.append(base + runStart, count: i - runStart) }
+                out.append(UInt8(ascii: "\\"))
+                switch b {
+                case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(UInt8(ascii: "f"))
+                default:
+                    out.append(UInt8(ascii: "u"))
+                    out.append(UInt8(ascii: "0"))
+                    out.append(UInt8(ascii: "0"))
+                    out.append(hexDigits[Int(b >> 4)])
+                    out.append(hexDigits[Int(b & 0xF)])
+                }
+                i += 1
+                runStart = i
+            }
+            if count > runStart { out.append(base + runStart, count: count - runStart) }
+        }
+
+        /// True when one of the eight bytes is a control character, `"` or `\` (SWAR: a zero byte in
+        /// `word ^ c` marks a byte equal to c; `word - 0x20…` borrows for bytes below 0x20).
+        @inline(__always)
+        static func needsEscape(_ word: UInt64) -> Bool {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+            let control = (word &- ones &* 0x20) & ~word & highs != 0
+            return control || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
+        }
+
+        static func appendNumber(_ n: JSONNumber, to out: inout ByteBuffer) {
+            out.append(isPythonRepr(n.literal, isInteger: n.isInteger) ? n.literal : n.pythonRepr)
+        }
+
+        /// True when Python would print the value of this JSON number literal exactly as written: integers without
+        /// a `-0`, and fixed-notation floats with at most 15 significant digits, no superfluous zeros, and a
+        /// magnitude Python prints in fixed notation (1e-4 ≤ |x| < 1e16).
+        static func isPythonRepr(_ literal: String, isInteger: Bool) -> Bool {
+            if isInteger { return literal != "-0" }
+            var copy = literal
+            return copy.withUTF8 { b -> Bool in
+                var i = 0
+                if i < b.count && b[i] == UInt8(ascii: "-") { i += 1 }
+                let intStart = i
+                while i < b.count && PythonText.isDigit(b[i]) { i += 1 }
+                let intDigits = i - intStart
+                guard intDigits > 0, i < b.count, b[i] == UInt8(ascii: "."), intDigits <= 16 else { return false }
+                if intDigits > 1 && b[intStart] == UInt8(ascii: "0") { return false }
+                i += 1
+                let fracStart = i
+                while i < b.count && PythonText.isDigit(b[i]) { i += 1 }
+                let fracDigits = i - fracStart
+                guard i == b.count, fracDigits > 0 else { return false }
+                // "x.0" is how Python writes integral floats; otherwise no trailing zero.
+                if b[b.count - 1] == UInt8(ascii: "0") && !(fracDigits == 1 && intDigits > 0) { return false }
+                let integralZero = intDigits == 1 && b[intStart] == UInt8(ascii: "0")
+                var significant: Int
+                if integralZero {
+                    var leadingZeros = 0
+                    while fracStart + leadingZeros < b.count && b[fracStart + leadingZeros] == UInt8(ascii: "0") {
+                        leadingZeros += 1
+                    }
+                    if fracStart + leadingZeros == b.count { return true }  // 0.0
+                    guard leadingZeros < 4 else { return false }
+                    significant = fracDigits - leadingZeros
+                } else {
+                    significant = intDigits + (fracDigits == 1 && b[fracStart] == UInt8(ascii: "0") ? 0 : fracDigits)
+                }
+                return significant <= 15
+            }
+        }
+
+    }
+}
