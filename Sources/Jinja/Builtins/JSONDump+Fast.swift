@@ -8,10 +8,33 @@ extension JSONDump {
         let itemSeparatorBytes: [UInt8]
         let keySeparatorBytes: [UInt8]
 
+        let itemSeparatorPacked: (word: UInt64, length: Int)?
+        let keySeparatorPacked: (word: UInt64, length: Int)?
+
         init(_ dump: JSONDump) {
             indent = dump.indent.map { Array($0.utf8) }
             itemSeparatorBytes = Array(dump.itemSeparator.utf8)
             keySeparatorBytes = Array(dump.keySeparator.utf8)
+            itemSeparatorPacked = ByteBuffer.pack(itemSeparatorBytes)
+            keySeparatorPacked = ByteBuffer.pack(keySeparatorBytes)
+        }
+
+        @inline(__always)
+        func appendItemSeparator(_ out: inout ByteBuffer) {
+            if let (word, length) = itemSeparatorPacked {
+                out.append(packed: word, length: length)
+            } else {
+                out.append(itemSeparatorBytes)
+            }
+        }
+
+        @inline(__always)
+        func appendKeySeparator(_ out: inout ByteBuffer) {
+            if let (word, length) = keySeparatorPacked {
+                out.append(packed: word, length: length)
+            } else {
+                appendKeySeparator(&out)
+            }
         }
 
         func writeFast(json: JSONValue, to out: inout ByteBuffer, level: Int) throws(JinjaError) {
@@ -31,7 +54,7 @@ extension JSONDump {
                 }
                 try a.withUnsafeBufferPointer { (elements) throws(JinjaError) in
                     for i in 0..<elements.count {
-                        if i > 0 { out.append(itemSeparatorBytes) }
+                        if i > 0 { appendItemSeparator(&out) }
                         writeIndent(&out, level: level + 1)
                         try writeFast(json: elements[i], to: &out, level: level + 1)
                     }
@@ -49,10 +72,10 @@ extension JSONDump {
                 }
                 try o.entries.withUnsafeBufferPointer { (entries) throws(JinjaError) in
                     for i in 0..<entries.count {
-                        if i > 0 { out.append(itemSeparatorBytes) }
+                        if i > 0 { appendItemSeparator(&out) }
                         writeIndent(&out, level: level + 1)
                         Writer.appendQuoted(entries[i].key, to: &out)
-                        out.append(keySeparatorBytes)
+                        appendKeySeparator(&out)
                         try writeFast(json: entries[i].value, to: &out, level: level + 1)
                     }
                 }
@@ -71,10 +94,36 @@ extension JSONDump {
 
         /// A JSON string literal without ensure_ascii: only `"`, `\` and control characters are escaped.
         static func appendQuoted(_ s: String, to out: inout ByteBuffer) {
-            out.append(UInt8(ascii: "\""))
             var s = s
-            s.withUTF8 { appendEscaped($0, to: &out) }
-            out.append(UInt8(ascii: "\""))
+            s.withUTF8 { bytes in
+                if containsEscapes(bytes) {
+                    out.append(UInt8(ascii: "\""))
+                    appendEscaped(bytes, to: &out)
+                    out.append(UInt8(ascii: "\""))
+                } else {
+                    out.reserve(bytes.count + 2)
+                    out.appendUnchecked(UInt8(ascii: "\""))
+                    out.appendUnchecked(bytes)
+                    out.appendUnchecked(UInt8(ascii: "\""))
+                }
+            }
+        }
+
+        @inline(__always)
+        static func containsEscapes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let base = bytes.baseAddress else { return false }
+            let n = bytes.count
+            var i = 0
+            while i + 8 <= n {
+                if needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { return true }
+                i += 8
+            }
+            while i < n {
+                let b = base[i]
+                if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return true }
+                i += 1
+            }
+            return false
         }
 
         private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

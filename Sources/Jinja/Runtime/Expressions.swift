@@ -40,7 +40,16 @@ final class ConstExpr: Expr, @unchecked Sendable {
 /// filled in when parsing ends.
 final class NameExpr: Expr, @unchecked Sendable {
     let name: String
-    var candidates: [(hops: Int, slot: Int)] = []
+    /// The (frames up, slot) places the name may live in, innermost first; filled in when parsing ends.
+    var candidates: [(hops: Int, slot: Int)] = [] {
+        didSet {
+            first = candidates.first ?? (0, 0)
+            hasMore = candidates.count > 1
+        }
+    }
+    /// The first candidate, kept apart so the common one-place lookup reads no array.
+    private var first: (hops: Int, slot: Int) = (0, 0)
+    private var hasMore = false
 
     init(_ name: String, offset: Int) {
         self.name = name
@@ -58,11 +67,19 @@ final class NameExpr: Expr, @unchecked Sendable {
         return value
     }
 
+    /// Walks frames without retaining them: the renderer keeps every frame on the chain alive.
     @inline(__always)
     func lookup(_ r: Renderer) -> Value? {
-        var frame = r.frame
+        unowned(unsafe) var frame: Frame = r.frame
         var hopsDone = 0
-        for (hops, slot) in candidates {
+        while hopsDone < first.hops {
+            guard let parent = frame.parent else { return nil }
+            frame = parent
+            hopsDone += 1
+        }
+        if let value = frame.slots[first.slot] { return value }
+        guard hasMore else { return nil }
+        for (hops, slot) in candidates.dropFirst() {
             while hopsDone < hops {
                 guard let parent = frame.parent else { return nil }
                 frame = parent
@@ -233,9 +250,18 @@ final class CallExpr: Expr, @unchecked Sendable {
     let callee: Expr
     let arguments: [ArgumentExpr]
 
+    /// No `*`/`**` arguments: a macro callee can bind them straight into its frame.
+    let directMacroCall: Bool
+
     init(_ callee: Expr, _ arguments: [ArgumentExpr], offset: Int) {
         self.callee = callee
         self.arguments = arguments
+        directMacroCall = arguments.allSatisfy {
+            switch $0 {
+            case .positional, .keyword: return true
+            case .star, .starStar: return false
+            }
+        }
         super.init(offset: offset)
     }
 
@@ -248,6 +274,9 @@ final class CallExpr: Expr, @unchecked Sendable {
                 return try r.callMethod(receiver, method.name, args)
             }
             let function = try callee.eval(r)
+            if directMacroCall, case .object(let object) = function, let macro = object as? Macro {
+                return try macro.callDirect(arguments, r)
+            }
             let args = try arguments.evaluate(r)
             return try r.call(function, args)
         } catch {

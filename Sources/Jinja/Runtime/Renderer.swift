@@ -14,6 +14,8 @@ final class Renderer {
     var autoescape = false
     /// Spare frames by scope id: loop bodies and macro calls reuse them instead of allocating.
     @exclusivity(unchecked) private var spareFrames: [[Frame]]
+    /// Storage of finished capture buffers, reused by the next capture.
+    @exclusivity(unchecked) private var spareStorage: [(base: UnsafeMutablePointer<UInt8>, capacity: Int)] = []
 
     init(options: RenderOptions, root: Frame, layoutCount: Int) {
         self.options = options
@@ -21,6 +23,10 @@ final class Renderer {
         self.root = root
         frame = root
         spareFrames = Array(repeating: [], count: layoutCount)
+    }
+
+    deinit {
+        for storage in spareStorage { storage.base.deallocate() }
     }
 
     /// A cleared frame for `layout` (a spare one when there is).
@@ -78,7 +84,7 @@ final class Renderer {
     /// Errors are never caught inside a render, so a capture interrupted by one needs no cleanup.
     @inline(__always)
     func beginCapture() -> ByteBuffer {
-        var outer = ByteBuffer(capacity: 256)
+        var outer = spareStorage.popLast().map { ByteBuffer(reusing: $0) } ?? ByteBuffer(capacity: 256)
         swap(&output, &outer)
         return outer
     }
@@ -89,6 +95,7 @@ final class Renderer {
         var captured = outer
         swap(&output, &captured)
         let text = captured.string()
+        spareStorage.append(captured.relinquish())
         return autoescape ? .markup(text) : .string(text)
     }
 
