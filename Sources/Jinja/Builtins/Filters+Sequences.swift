@@ -182,8 +182,8 @@ extension Filters {
         },
         FilterFunction("reverse") { _, v, _ throws(JinjaError) in
             switch v {
-            case .string(let s): return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed())))
-            case .markup(let s): return .markup(String(String.UnicodeScalarView(s.unicodeScalars.reversed())))
+            case .string(let s): return .string(String(scalars: s.unicodeScalars.reversed()))
+            case .markup(let s): return .markup(String(scalars: s.unicodeScalars.reversed()))
             case .list, .jsonArray, .tuple, .dict, .jsonObject, .undefined:
                 return .object(SequenceObject(.reverseIterator, Array(try v.iterate().reversed())))
             case .object(let o):

@@ -78,7 +78,7 @@ extension Filters {
             }
             let scalars = Array(s.unicodeScalars)
             if scalars.count <= length + leeway { return .string(s) }
-            let head = String(String.UnicodeScalarView(scalars.prefix(length - endCount)))
+            let head = String(scalars: scalars.prefix(length - endCount))
             if killWords { return .string(head + end) }
             let cut = StringMethods.rsplit(head, separator: " ", maxSplit: 1).first ?? head
             return .string(cut + end)
@@ -203,10 +203,10 @@ extension Filters {
             }
             var rest = Array(chunk.unicodeScalars)
             while breakLong && rest.count > width && width > 0 {
-                lines.append(String(String.UnicodeScalarView(rest.prefix(width))))
+                lines.append(String(scalars: rest.prefix(width)))
                 rest.removeFirst(width)
             }
-            current = String(String.UnicodeScalarView(rest))
+            current = String(scalars: rest)
             currentCount = rest.count
         }
         if currentCount > 0 { lines.append(StringMethods.strip(current, chars: nil, leading: false, trailing: true)) }

@@ -38,50 +38,55 @@ extension JSONDump {
         }
 
         func writeFast(json: JSONValue, to out: inout ByteBuffer, level: Int) throws(JinjaError) {
+            guard write(json, to: &out, level: level) else {
+                throw JinjaError(.recursion, "maximum recursion depth exceeded while encoding a JSON object")
+            }
+        }
+
+        /// Writes `json`; false when nesting goes past the depth limit (nothing else can fail).
+        private func write(_ json: JSONValue, to out: inout ByteBuffer, level: Int) -> Bool {
             switch json {
-            case .string(let s): Writer.appendQuoted(s, to: &out)
-            case .number(let n): Writer.appendNumber(n, to: &out)
-            case .bool(let b): out.append(b ? "true" : "false")
-            case .null: out.append("null")
-            case .array(let a):
-                guard level < Value.maxReprDepth else {
-                    throw JinjaError(.recursion, "maximum recursion depth exceeded while encoding a JSON object")
-                }
+            case .string(let s):
+                Writer.appendQuoted(s, to: &out)
+            case .number(let n):
+                Writer.appendNumber(n, to: &out)
+            case .bool(let b):
+                out.append(b ? "true" : "false")
+            case .null:
+                out.append("null")
+            case .array(let elements):
+                guard level < Value.maxReprDepth else { return false }
                 out.append(UInt8(ascii: "["))
-                guard !a.isEmpty else {
+                guard !elements.isEmpty else {
                     out.append(UInt8(ascii: "]"))
-                    return
+                    return true
                 }
-                try a.withUnsafeBufferPointer { (elements) throws(JinjaError) in
-                    for i in 0..<elements.count {
-                        if i > 0 { appendItemSeparator(&out) }
-                        writeIndent(&out, level: level + 1)
-                        try writeFast(json: elements[i], to: &out, level: level + 1)
-                    }
+                for i in elements.indices {
+                    if i > 0 { appendItemSeparator(&out) }
+                    writeIndent(&out, level: level + 1)
+                    guard write(elements[i], to: &out, level: level + 1) else { return false }
                 }
                 writeIndent(&out, level: level)
                 out.append(UInt8(ascii: "]"))
-            case .object(let o):
-                guard level < Value.maxReprDepth else {
-                    throw JinjaError(.recursion, "maximum recursion depth exceeded while encoding a JSON object")
-                }
+            case .object(let object):
+                guard level < Value.maxReprDepth else { return false }
                 out.append(UInt8(ascii: "{"))
-                guard !o.isEmpty else {
+                let entries = object.entries
+                guard !entries.isEmpty else {
                     out.append(UInt8(ascii: "}"))
-                    return
+                    return true
                 }
-                try o.entries.withUnsafeBufferPointer { (entries) throws(JinjaError) in
-                    for i in 0..<entries.count {
-                        if i > 0 { appendItemSeparator(&out) }
-                        writeIndent(&out, level: level + 1)
-                        Writer.appendQuoted(entries[i].key, to: &out)
-                        appendKeySeparator(&out)
-                        try writeFast(json: entries[i].value, to: &out, level: level + 1)
-                    }
+                for i in entries.indices {
+                    if i > 0 { appendItemSeparator(&out) }
+                    writeIndent(&out, level: level + 1)
+                    Writer.appendQuoted(entries[i].key, to: &out)
+                    appendKeySeparator(&out)
+                    guard write(entries[i].value, to: &out, level: level + 1) else { return false }
                 }
                 writeIndent(&out, level: level)
                 out.append(UInt8(ascii: "}"))
             }
+            return true
         }
 
         @inline(__always)
@@ -93,19 +98,25 @@ extension JSONDump {
 
 
         /// A JSON string literal without ensure_ascii: only `"`, `\` and control characters are escaped.
-        static func appendQuoted(_ s: String, to out: inout ByteBuffer) {
-            var s = s
-            s.withUTF8 { bytes in
-                if containsEscapes(bytes) {
-                    out.append(UInt8(ascii: "\""))
-                    appendEscaped(bytes, to: &out)
-                    out.append(UInt8(ascii: "\""))
-                } else {
-                    out.reserve(bytes.count + 2)
-                    out.appendUnchecked(UInt8(ascii: "\""))
-                    out.appendUnchecked(bytes)
-                    out.appendUnchecked(UInt8(ascii: "\""))
-                }
+        static func appendQuoted(_ s: borrowing String, to out: inout ByteBuffer) {
+            let done: Void? = s.utf8.withContiguousStorageIfAvailable { appendQuoted(bytes: $0, to: &out) }
+            if done == nil {
+                var contiguous = copy s
+                contiguous.withUTF8 { appendQuoted(bytes: $0, to: &out) }
+            }
+        }
+
+        @inline(__always)
+        static func appendQuoted(bytes: UnsafeBufferPointer<UInt8>, to out: inout ByteBuffer) {
+            if containsEscapes(bytes) {
+                out.append(UInt8(ascii: "\""))
+                appendEscaped(bytes, to: &out)
+                out.append(UInt8(ascii: "\""))
+            } else {
+                out.reserve(bytes.count + 2)
+                out.appendUnchecked(UInt8(ascii: "\""))
+                out.appendUnchecked(bytes)
+                out.appendUnchecked(UInt8(ascii: "\""))
             }
         }
 
@@ -114,14 +125,20 @@ extension JSONDump {
             guard let base = bytes.baseAddress else { return false }
             let n = bytes.count
             var i = 0
-            while i + 8 <= n {
-                if needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { return true }
-                i += 8
+            while i &+ 16 <= n {
+                let p = UnsafeRawPointer(base + i)
+                if escapeMask(p.loadUnaligned(as: UInt64.self))
+                    | escapeMask(p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) != 0 { return true }
+                i &+= 16
+            }
+            while i &+ 8 <= n {
+                if escapeMask(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) != 0 { return true }
+                i &+= 8
             }
             while i < n {
                 let b = base[i]
                 if b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return true }
-                i += 1
+                i &+= 1
             }
             return false
         }
@@ -171,16 +188,19 @@ extension JSONDump {
             if count > runStart { out.append(base + runStart, count: count - runStart) }
         }
 
-        /// True when one of the eight bytes is a control character, `"` or `\` (SWAR: a zero byte in
-        /// `word ^ c` marks a byte equal to c; `word - 0x20…` borrows for bytes below 0x20).
+        /// Nonzero when one of the eight bytes is a control character, `"` or `\`. SWAR: `x - 0x20…` borrows
+        /// into the high bit of a byte below 0x20, `(x ^ c) - 0x01…` of a byte equal to c; masking with `~x`
+        /// drops bytes ≥ 0x80. Borrows can only spread past a byte that matched, so "any" is exact.
         @inline(__always)
-        static func needsEscape(_ word: UInt64) -> Bool {
+        static func escapeMask(_ x: UInt64) -> UInt64 {
             let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
-            let control = (word &- ones &* 0x20) & ~word & highs != 0
-            return control || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
+            let quote = x ^ (ones &* 0x22)
+            let backslash = x ^ (ones &* 0x5C)
+            return ((x &- ones &* 0x20) | (quote &- ones) | (backslash &- ones)) & ~x & 0x8080_8080_8080_8080
         }
+
+        @inline(__always)
+        static func needsEscape(_ word: UInt64) -> Bool { escapeMask(word) != 0 }
 
         static func appendNumber(_ n: JSONNumber, to out: inout ByteBuffer) {
             out.append(isPythonRepr(n.literal, isInteger: n.isInteger) ? n.literal : n.pythonRepr)

@@ -18,7 +18,7 @@ enum Methods {
 
     /// Every name that is a Python attribute of some builtin value type (or a dunder).
     static func isBuiltinAttributeName(_ name: String) -> Bool {
-        (name.hasPrefix("__") && name.hasSuffix("__")) || allNames.contains(name)
+        name.isDunder || allNames.contains(name)
     }
 
     /// The sandbox's refusal: an undefined value that raises SecurityError when used.
@@ -30,7 +30,7 @@ enum Methods {
     /// The Python attribute `name` of a builtin value (a bound method or the sandbox's refusal), or nil when
     /// the type has no such attribute.
     static func attribute(of base: Value, _ name: String) -> Value? {
-        if name.hasPrefix("__") && name.hasSuffix("__") && name.count > 4 { return unsafe(base, name) }
+        if name.isDunder { return unsafe(base, name) }
         guard allNames.contains(name) else { return nil }
         let known: Bool
         switch base {

@@ -109,9 +109,12 @@ struct ByteBuffer: ~Copyable {
         bytes.withUnsafeBufferPointer { append($0) }
     }
 
-    mutating func append(_ text: String) {
-        var text = text
-        text.withUTF8 { append($0) }
+    mutating func append(_ text: borrowing String) {
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { append($0) }
+        if done == nil {
+            var contiguous = copy text
+            contiguous.withUTF8 { append($0) }
+        }
     }
 
     mutating func append(_ text: StaticString) {

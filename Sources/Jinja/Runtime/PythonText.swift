@@ -19,6 +19,10 @@ enum PythonText {
     }
 
     static func scalarAndLength(_ bytes: [UInt8], at i: Int) -> (Unicode.Scalar, Int) {
+        bytes.withUnsafeBufferPointer { scalarAndLength($0, at: i) }
+    }
+
+    static func scalarAndLength(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (Unicode.Scalar, Int) {
         let b0 = UInt32(bytes[i])
         func cont(_ k: Int) -> UInt32 { i + k < bytes.count ? UInt32(bytes[i + k]) & 0x3F : 0 }
         let value: UInt32
@@ -163,6 +167,44 @@ enum PythonText {
             }
         }
         return String(out)
+    }
+}
+
+extension String {
+    /// A String of the given scalars, built through UTF-8 bytes (the standard library's scalar-view
+    /// initializers go through a slow generic path).
+    init<S: Sequence>(scalars: S) where S.Element == Unicode.Scalar {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(scalars.underestimatedCount)
+        for scalar in scalars {
+            let v = scalar.value
+            switch v {
+            case 0..<0x80:
+                bytes.append(UInt8(v))
+            case 0x80..<0x800:
+                bytes.append(UInt8(0xC0 | (v >> 6)))
+                bytes.append(UInt8(0x80 | (v & 0x3F)))
+            case 0x800..<0x10000:
+                bytes.append(UInt8(0xE0 | (v >> 12)))
+                bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+                bytes.append(UInt8(0x80 | (v & 0x3F)))
+            default:
+                bytes.append(UInt8(0xF0 | (v >> 18)))
+                bytes.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+                bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+                bytes.append(UInt8(0x80 | (v & 0x3F)))
+            }
+        }
+        self = String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// True for Python dunder names (`__class__`), which the sandbox refuses.
+    var isDunder: Bool {
+        let u = utf8
+        guard u.count > 4 else { return false }
+        var it = u.makeIterator()
+        guard it.next() == 95, it.next() == 95 else { return false }
+        return u.last == 95 && u[u.index(u.endIndex, offsetBy: -2)] == 95
     }
 }
 

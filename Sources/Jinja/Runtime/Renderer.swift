@@ -173,7 +173,7 @@ final class Renderer {
         case .undefined(let u):
             throw u.error
         case .object(let o):
-            if name.hasPrefix("__") { return Methods.unsafe(base, name) }
+            if name.isDunder { return Methods.unsafe(base, name) }
             if let v = try o.attribute(name, in: self) { return v }
         default:
             if let method = Methods.attribute(of: base, name) { return method }
@@ -202,7 +202,7 @@ final class Renderer {
         }
         if case .string(let name) = key.normalizedKey {
             if case .object(let o) = base {
-                if name.hasPrefix("__") { return Methods.unsafe(base, name) }
+                if name.isDunder { return Methods.unsafe(base, name) }
                 if let v = try o.attribute(name, in: self) { return v }
             } else if let method = Methods.attribute(of: base, name) {
                 return method
