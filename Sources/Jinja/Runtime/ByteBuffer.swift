@@ -143,8 +143,13 @@ struct ByteBuffer: ~Copyable {
             guard i < n else { break }
             let start = i
             while i < n && base[i] >= 0x80 { i += 1 }
-            runs.append((start, i))
-            if runs.count > n / 512 { return String(decoding: bytes, as: UTF8.self) }
+            // Runs close together become one piece: a piece costs more than validating a few ASCII bytes slowly.
+            if let last = runs.last, start - last.end < 96 {
+                runs[runs.count - 1].end = i
+            } else {
+                runs.append((start, i))
+                if runs.count > n / 512 { return String(decoding: bytes, as: UTF8.self) }
+            }
         }
         if runs.isEmpty { return String(decoding: bytes, as: UTF8.self) }
         var result = ""
