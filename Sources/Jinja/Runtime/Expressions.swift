@@ -98,12 +98,15 @@ final class AttributeExpr: Expr, @unchecked Sendable {
     let plain: Bool
     /// The undefined value of a missing key, made once ("'dict object' has no attribute 'name'").
     let missingOnDict: Value
+    /// `loop.index` and friends, resolved once.
+    let loopAttribute: LoopContext.Attribute?
 
     init(_ object: Expr, _ name: String, offset: Int) {
         self.object = object
         self.name = name
         plain = !Methods.isBuiltinAttributeName(name)
         missingOnDict = .undefined(Undefined(reason: .attribute(owner: "dict object", name: name)))
+        loopAttribute = LoopContext.Attribute(rawValue: name)
         super.init(offset: offset)
     }
 
@@ -128,6 +131,9 @@ final class AttributeExpr: Expr, @unchecked Sendable {
 
     override func eval(_ r: Renderer) throws(JinjaError) -> Value {
         let base = try object.eval(r)
+        if let loopAttribute, case .object(let o) = base, type(of: o) == LoopContext.self {
+            return unsafeDowncast(o, to: LoopContext.self).value(loopAttribute)
+        }
         if plain {
             switch base {
             case .jsonObject(let o): return Renderer.lookup(o, name).map(Value.init(json:)) ?? missingOnDict
@@ -604,13 +610,31 @@ final class CompareExpr: Expr, @unchecked Sendable {
     let first: Expr
     let rest: [(Op, Expr)]
 
+    /// Set for the common `x == 'text'` / `x != 'text'`.
+    private let constantString: String?
+
     init(_ first: Expr, _ rest: [(Op, Expr)], offset: Int) {
         self.first = first
         self.rest = rest
+        if rest.count == 1, rest[0].0 == .eq || rest[0].0 == .ne, case .string(let s)? = rest[0].1.constant {
+            constantString = s
+        } else {
+            constantString = nil
+        }
         super.init(offset: offset)
     }
 
     override func eval(_ r: Renderer) throws(JinjaError) -> Value {
+        if let constant = constantString {
+            // `x == 'text'` / `x != 'text'`: compare in place, without evaluating the constant.
+            let left = try first.eval(r)
+            let equal: Bool
+            switch left {
+            case .string(let s), .markup(let s): equal = s.codePointsEqual(constant)
+            default: equal = false
+            }
+            return .bool(equal == (rest[0].0 == .eq))
+        }
         var left = try first.eval(r)
         for (op, expr) in rest {
             let right = try expr.eval(r)

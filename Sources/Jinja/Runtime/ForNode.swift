@@ -127,22 +127,33 @@ final class LoopContext: RuntimeObject, @unchecked Sendable {
     override var repr: String { "<LoopContext \(index0 + 1)/\(items.count)>" }
     override var isCallable: Bool { node.recursive }
 
-    override func attribute(_ name: String, in renderer: Renderer) throws(JinjaError) -> Value? {
+    /// The attributes that are plain values, resolved by name when a template is compiled.
+    enum Attribute: String {
+        case index, index0, revindex, revindex0, first, last, length, depth, depth0, previtem, nextitem
+    }
+
+    func value(_ attribute: Attribute) -> Value {
         let count = items.count
-        switch name {
-        case "index": return .int(index0 + 1)
-        case "index0": return .int(index0)
-        case "revindex": return .int(count - index0)
-        case "revindex0": return .int(count - index0 - 1)
-        case "first": return .bool(index0 == 0)
-        case "last": return .bool(index0 == count - 1)
-        case "length": return .int(count)
-        case "depth": return .int(depth0 + 1)
-        case "depth0": return .int(depth0)
-        case "previtem":
+        switch attribute {
+        case .index: return .int(index0 + 1)
+        case .index0: return .int(index0)
+        case .revindex: return .int(count - index0)
+        case .revindex0: return .int(count - index0 - 1)
+        case .first: return .bool(index0 == 0)
+        case .last: return .bool(index0 == count - 1)
+        case .length: return .int(count)
+        case .depth: return .int(depth0 + 1)
+        case .depth0: return .int(depth0)
+        case .previtem:
             return index0 > 0 ? items[index0 - 1] : .undefined(Undefined(reason: .hint("there is no previous item")))
-        case "nextitem":
+        case .nextitem:
             return index0 + 1 < count ? items[index0 + 1] : .undefined(Undefined(reason: .hint("there is no next item")))
+        }
+    }
+
+    override func attribute(_ name: String, in renderer: Renderer) throws(JinjaError) -> Value? {
+        if let attribute = Attribute(rawValue: name) { return value(attribute) }
+        switch name {
         case "cycle":
             return .object(BuiltinFunction("cycle") { [self] args, _ throws(JinjaError) in
                 guard !args.positional.isEmpty else { throw JinjaError(.type, "no items for cycling given") }

@@ -214,14 +214,17 @@ extension String {
 extension String {
     /// Python `==` on str: same code points.
     @inline(__always)
-    func codePointsEqual(_ other: String) -> Bool {
-        var a = self
-        var b = other
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                x.count == y.count && (x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
-            }
+    func codePointsEqual(_ other: borrowing String) -> Bool {
+        let count = utf8.count
+        guard count == other.utf8.count else { return false }
+        if count == 0 { return true }
+        let result: Bool? = utf8.withContiguousStorageIfAvailable { x in
+            other.utf8.withContiguousStorageIfAvailable { y in
+                memcmp(x.baseAddress!, y.baseAddress!, count) == 0
+            } ?? false
         }
+        if let result { return result }
+        return utf8.elementsEqual(other.utf8)
     }
 
     /// Byte ranges of `needle`, left to right (non-overlapping unless asked).

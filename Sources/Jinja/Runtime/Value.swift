@@ -145,7 +145,7 @@ public struct PyDict: Sendable {
                 for entry in entries {
                     switch entry.key {
                     case .string(let k), .markup(let k):
-                        if k.utf8.count == s.utf8.count && k.codePointsEqual(s) { return entry.value }
+                        if k.codePointsEqual(s) { return entry.value }
                     default: continue
                     }
                 }
