@@ -15,6 +15,11 @@ class Expr: @unchecked Sendable {
     /// The value when known at compile time.
     var constant: Value? { nil }
 
+    /// Python truthiness of the value (tests and comparisons answer without making a bool value).
+    func isTrue(_ r: Renderer) throws(JinjaError) -> Bool {
+        try eval(r).isTruthy
+    }
+
     /// The value, or nil where `eval` would make an undefined value that nothing will use (for `is defined`
     /// and similar tests). Errors are the same as `eval`'s.
     func probe(_ r: Renderer) throws(JinjaError) -> Value? {
@@ -351,6 +356,8 @@ final class TestExpr: Expr, @unchecked Sendable {
         .bool(try test(r))
     }
 
+    override func isTrue(_ r: Renderer) throws(JinjaError) -> Bool { try test(r) }
+
     func test(_ r: Renderer) throws(JinjaError) -> Bool {
         guard let function else {
             throw JinjaError(.runtime, "No test named '\(name)' found.", offset: offset)
@@ -381,6 +388,8 @@ final class NotExpr: Expr, @unchecked Sendable {
     override func eval(_ r: Renderer) throws(JinjaError) -> Value {
         .bool(!(try operand.eval(r).isTruthy))
     }
+
+    override func isTrue(_ r: Renderer) throws(JinjaError) -> Bool { !(try operand.isTrue(r)) }
 }
 
 final class NegateExpr: Expr, @unchecked Sendable {
@@ -584,6 +593,11 @@ final class AndExpr: Expr, @unchecked Sendable {
         let a = try left.eval(r)
         return a.isTruthy ? try right.eval(r) : a
     }
+
+    override func isTrue(_ r: Renderer) throws(JinjaError) -> Bool {
+        guard try left.isTrue(r) else { return false }
+        return try right.isTrue(r)
+    }
 }
 
 final class OrExpr: Expr, @unchecked Sendable {
@@ -599,6 +613,11 @@ final class OrExpr: Expr, @unchecked Sendable {
     override func eval(_ r: Renderer) throws(JinjaError) -> Value {
         let a = try left.eval(r)
         return a.isTruthy ? a : try right.eval(r)
+    }
+
+    override func isTrue(_ r: Renderer) throws(JinjaError) -> Bool {
+        if try left.isTrue(r) { return true }
+        return try right.isTrue(r)
     }
 }
 
@@ -624,7 +643,9 @@ final class CompareExpr: Expr, @unchecked Sendable {
         super.init(offset: offset)
     }
 
-    override func eval(_ r: Renderer) throws(JinjaError) -> Value {
+    override func eval(_ r: Renderer) throws(JinjaError) -> Value { .bool(try isTrue(r)) }
+
+    override func isTrue(_ r: Renderer) throws(JinjaError) -> Bool {
         if let constant = constantString {
             // `x == 'text'` / `x != 'text'`: compare in place, without evaluating the constant.
             let left = try first.eval(r)
@@ -633,7 +654,7 @@ final class CompareExpr: Expr, @unchecked Sendable {
             case .string(let s), .markup(let s): equal = s.codePointsEqual(constant)
             default: equal = false
             }
-            return .bool(equal == (rest[0].0 == .eq))
+            return equal == (rest[0].0 == .eq)
         }
         var left = try first.eval(r)
         for (op, expr) in rest {
@@ -644,10 +665,10 @@ final class CompareExpr: Expr, @unchecked Sendable {
             } catch {
                 throw error.located(at: offset)
             }
-            if !holds { return .bool(false) }
+            if !holds { return false }
             left = right
         }
-        return .bool(true)
+        return true
     }
 
     static func holds(_ op: Op, _ a: Value, _ b: Value) throws(JinjaError) -> Bool {

@@ -12,13 +12,17 @@ class Node: @unchecked Sendable {
 }
 
 extension Array where Element == Node {
+    /// Renders the statements in order; nodes are read without retaining them (the template keeps them alive).
     @inline(__always)
     func render(_ r: Renderer) throws(JinjaError) -> Node.Flow {
-        for node in self {
-            let flow = try node.render(r)
-            if flow != .normal { return flow }
+        try withUnsafeBufferPointer { (nodes) throws(JinjaError) -> Node.Flow in
+            for i in 0..<nodes.count {
+                unowned(unsafe) let node = nodes[i]
+                let flow = try node.render(r)
+                if flow != .normal { return flow }
+            }
+            return .normal
         }
-        return .normal
     }
 }
 
@@ -120,17 +124,23 @@ final class PrintNode: Node, @unchecked Sendable {
 }
 
 final class IfNode: Node, @unchecked Sendable {
-    let branches: [(condition: Expr, body: [Node])]
+    let condition: Expr
+    let body: [Node]
+    /// `elif` branches.
+    let alternatives: [(condition: Expr, body: [Node])]
     let otherwise: [Node]
 
     init(branches: [(condition: Expr, body: [Node])], otherwise: [Node], offset: Int) {
-        self.branches = branches
+        condition = branches[0].condition
+        body = branches[0].body
+        alternatives = Array(branches.dropFirst())
         self.otherwise = otherwise
         super.init(offset: offset)
     }
 
     override func render(_ r: Renderer) throws(JinjaError) -> Flow {
-        for branch in branches where try branch.condition.eval(r).isTruthy {
+        if try condition.isTrue(r) { return try body.render(r) }
+        for branch in alternatives where try branch.condition.isTrue(r) {
             return try branch.body.render(r)
         }
         return try otherwise.render(r)
