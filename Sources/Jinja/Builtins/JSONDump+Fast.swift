@@ -11,6 +11,9 @@ extension JSONDump {
         let itemSeparatorPacked: (word: UInt64, length: Int)?
         let keySeparatorPacked: (word: UInt64, length: Int)?
 
+        /// `json.dumps` defaults: `", "` and `": "`, one line.
+        static let standard = Writer(JSONDump())
+
         init(_ dump: JSONDump) {
             indent = dump.indent.map { Array($0.utf8) }
             itemSeparatorBytes = Array(dump.itemSeparator.utf8)
@@ -106,18 +109,41 @@ extension JSONDump {
             }
         }
 
+        /// Copies clean 16-byte blocks while checking them, then finishes the rest (escaping if needed).
         @inline(__always)
         static func appendQuoted(bytes: UnsafeBufferPointer<UInt8>, to out: inout ByteBuffer) {
-            if containsEscapes(bytes) {
+            guard let source = bytes.baseAddress else {
                 out.append(UInt8(ascii: "\""))
-                appendEscaped(bytes, to: &out)
                 out.append(UInt8(ascii: "\""))
-            } else {
-                out.reserve(bytes.count + 2)
-                out.appendUnchecked(UInt8(ascii: "\""))
-                out.appendUnchecked(bytes)
-                out.appendUnchecked(UInt8(ascii: "\""))
+                return
             }
+            let n = bytes.count
+            out.reserve(n + 2)
+            out.appendUnchecked(UInt8(ascii: "\""))
+            var copied = 0
+            if n >= 16 {
+                out.writeTail { target in
+                    var i = 0
+                    while i &+ 16 <= n {
+                        let from = UnsafeRawPointer(source + i)
+                        let low = from.loadUnaligned(as: UInt64.self)
+                        let high = from.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                        if escapeMask(low) | escapeMask(high) != 0 { break }
+                        target.storeBytes(of: low, toByteOffset: i, as: UInt64.self)
+                        target.storeBytes(of: high, toByteOffset: i &+ 8, as: UInt64.self)
+                        i &+= 16
+                    }
+                    copied = i
+                    return i
+                }
+            }
+            let rest = UnsafeBufferPointer(rebasing: bytes[copied...])
+            if containsEscapes(rest) {
+                appendEscaped(rest, to: &out)
+            } else {
+                out.appendUnchecked(rest)
+            }
+            out.append(UInt8(ascii: "\""))
         }
 
         @inline(__always)

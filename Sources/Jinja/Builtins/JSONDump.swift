@@ -10,6 +10,12 @@ struct JSONDump {
     var keySeparator = ": "
     var sortKeys = false
 
+    /// The byte writer for these settings (the default one is made once).
+    private var writer: Writer {
+        if indent == nil && itemSeparator == ", " && keySeparator == ": " { return Writer.standard }
+        return Writer(self)
+    }
+
     func dumps(_ value: Value) throws(JinjaError) -> String {
         var out = ByteBuffer(capacity: 1024)
         try dump(value, to: &out)
@@ -20,9 +26,9 @@ struct JSONDump {
     func dump(_ value: Value, to out: inout ByteBuffer) throws(JinjaError) {
         switch value {
         case .jsonArray(let a) where !sortKeys && !ensureASCII:
-            try Writer(self).writeFast(json: .array(a), to: &out, level: 0)
+            try writer.writeFast(json: .array(a), to: &out, level: 0)
         case .jsonObject(let o) where !sortKeys && !ensureASCII:
-            try Writer(self).writeFast(json: .object(o), to: &out, level: 0)
+            try writer.writeFast(json: .object(o), to: &out, level: 0)
         default:
             try write(value, to: &out, level: 0)
         }
@@ -54,7 +60,7 @@ struct JSONDump {
             if sortKeys || ensureASCII {
                 try write(json: .array(a), to: &out, level: level)
             } else {
-                try Writer(self).writeFast(json: .array(a), to: &out, level: level)
+                try writer.writeFast(json: .array(a), to: &out, level: level)
             }
         case .dict(let d):
             var entries: [(key: String, value: Value)] = []
@@ -69,7 +75,7 @@ struct JSONDump {
             if sortKeys || ensureASCII {
                 try write(json: .object(o), to: &out, level: level)
             } else {
-                try Writer(self).writeFast(json: .object(o), to: &out, level: level)
+                try writer.writeFast(json: .object(o), to: &out, level: level)
             }
         case .undefined, .object:
             throw JinjaError(.type, "Object of type \(value.typeName) is not JSON serializable")

@@ -41,6 +41,12 @@ struct ByteBuffer: ~Copyable {
         capacity = newCapacity
     }
 
+    /// Lets `body` write into the reserved space after the current end; it returns how many bytes it wrote.
+    @inline(__always)
+    mutating func writeTail(_ body: (UnsafeMutableRawPointer) -> Int) {
+        count += body(UnsafeMutableRawPointer(base + count))
+    }
+
     /// Appends after ``reserve(_:)`` made room.
     @inline(__always)
     mutating func appendUnchecked(_ byte: UInt8) {
