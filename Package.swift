@@ -49,5 +49,8 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "JinjaTests", dependencies: ["Jinja", "JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Jinja", "JSON"],
+                    swiftSettings: swiftSettings),
     ]
 )

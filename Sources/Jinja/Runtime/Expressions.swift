@@ -291,7 +291,8 @@ final class CallExpr: Expr, @unchecked Sendable {
             let args = try arguments.evaluate(r)
             return try r.call(function, args)
         } catch {
-            throw error.located(at: offset)
+            // A method call fails at the method's name.
+            throw error.located(at: (callee as? AttributeExpr)?.offset ?? offset)
         }
     }
 }
