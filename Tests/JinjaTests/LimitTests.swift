@@ -13,6 +13,26 @@ struct LimitTests {
             == "ok")
     }
 
+    @Test("raises RecursionError instead of overflowing a small thread stack")
+    func smallStack() throws {
+        let template = try Template("{% macro r(n) %}{% if n %}{% for i in [1] %}{{ r(n - 1) | trim }}{% endfor %}{% else %}ok{% endif %}{% endmacro %}{{ r(170) }}")
+        final class Outcome: @unchecked Sendable { var text = "" }
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            do {
+                outcome.text = try template.render([])
+            } catch {
+                outcome.text = "\(error)"
+            }
+            done.signal()
+        }
+        thread.stackSize = 256 * 1024
+        thread.start()
+        done.wait()
+        #expect(outcome.text == "RecursionError: maximum recursion depth exceeded")
+    }
+
     @Test("stops loops past the iteration limit")
     func iterations() throws {
         let limits = RenderLimits(maxLoopIterations: 10_000)

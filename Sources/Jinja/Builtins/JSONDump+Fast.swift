@@ -58,7 +58,7 @@ extension JSONDump {
             case .null:
                 out.append("null")
             case .array(let elements):
-                guard level < Value.maxReprDepth else { return false }
+                guard level < Value.maxReprDepth, level & 15 != 15 || StackGuard.hasRoom() else { return false }
                 out.append(UInt8(ascii: "["))
                 guard !elements.isEmpty else {
                     out.append(UInt8(ascii: "]"))
@@ -72,7 +72,7 @@ extension JSONDump {
                 writeIndent(&out, level: level)
                 out.append(UInt8(ascii: "]"))
             case .object(let object):
-                guard level < Value.maxReprDepth else { return false }
+                guard level < Value.maxReprDepth, level & 15 != 15 || StackGuard.hasRoom() else { return false }
                 out.append(UInt8(ascii: "{"))
                 let entries = object.entries
                 guard !entries.isEmpty else {

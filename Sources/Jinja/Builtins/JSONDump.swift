@@ -41,7 +41,7 @@ struct JSONDump {
     }
 
     private func write(_ value: Value, to out: inout ByteBuffer, level: Int) throws(JinjaError) {
-        guard level < Value.maxReprDepth else {
+        guard level < Value.maxReprDepth, level & 15 != 15 || StackGuard.hasRoom() else {
             throw JinjaError(.recursion, "maximum recursion depth exceeded while encoding a JSON object")
         }
         switch value {

@@ -120,7 +120,7 @@ final class Renderer {
 
     func enterCall() throws(JinjaError) {
         callDepth += 1
-        if callDepth > options.limits.maxCallDepth {
+        if callDepth > options.limits.maxCallDepth || !StackGuard.hasRoom() {
             callDepth -= 1
             throw JinjaError(.recursion, "maximum recursion depth exceeded")
         }

@@ -95,7 +95,9 @@ extension Value {
     static let maxReprDepth = 900
 
     func appendRepr(to out: inout String, depth: Int) throws(JinjaError) {
-        guard depth < Value.maxReprDepth else { throw JinjaError(.recursion, "maximum recursion depth exceeded") }
+        guard depth < Value.maxReprDepth, depth & 15 != 15 || StackGuard.hasRoom() else {
+            throw JinjaError(.recursion, "maximum recursion depth exceeded")
+        }
         switch self {
         case .string(let s): PythonRepr.appendString(s, to: &out)
         case .markup(let s):
@@ -143,7 +145,9 @@ extension Value {
     }
 
     static func appendRepr(json: JSONValue, to out: inout String, depth: Int) throws(JinjaError) {
-        guard depth < Value.maxReprDepth else { throw JinjaError(.recursion, "maximum recursion depth exceeded") }
+        guard depth < Value.maxReprDepth, depth & 15 != 15 || StackGuard.hasRoom() else {
+            throw JinjaError(.recursion, "maximum recursion depth exceeded")
+        }
         switch json {
         case .null: out += "None"
         case .bool(let b): out += b ? "True" : "False"
