@@ -220,7 +220,8 @@ extension String {
         if count == 0 { return true }
         let result: Bool? = utf8.withContiguousStorageIfAvailable { x in
             other.utf8.withContiguousStorageIfAvailable { y in
-                memcmp(x.baseAddress!, y.baseAddress!, count) == 0
+                guard let a = x.baseAddress, let b = y.baseAddress else { return false }
+                return memcmp(a, b, count) == 0
             } ?? false
         }
         if let result { return result }
@@ -234,12 +235,14 @@ extension String {
         return haystack.withUTF8 { h in
             needle.withUTF8 { n -> [Range<Int>] in
                 var found: [Range<Int>] = []
-                guard n.count > 0, n.count <= h.count else { return found }
+                guard n.count > 0, n.count <= h.count, let hBase = h.baseAddress, let nBase = n.baseAddress else {
+                    return found
+                }
                 let first = n[0]
                 var i = 0
                 let last = h.count - n.count
                 while i <= last && found.count < limit {
-                    if h[i] == first && memcmp(h.baseAddress! + i, n.baseAddress!, n.count) == 0 {
+                    if h[i] == first && memcmp(hBase + i, nBase, n.count) == 0 {
                         found.append(i..<(i + n.count))
                         i += overlapping ? 1 : n.count
                     } else {
