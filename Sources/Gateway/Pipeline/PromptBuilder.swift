@@ -124,7 +124,7 @@ struct PromptBuilder {
                                     specialTokens: runtime.specialTokens, extra: extra)
         do {
             let template = try runtime.templates.select(hasTools: tools != nil)
-            return try template.render(input)
+            return try template.render(input, polyfill: runtime.polyfill)
         } catch {
             // A template that raises is rejecting this conversation (e.g. "System role not supported").
             throw .invalidRequest("The model's chat template rejected the conversation: \(error)",
