@@ -62,5 +62,12 @@ let package = Package(
                     dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ToolParsingTests", dependencies: ["ToolParsing", "JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayTests",
+                    dependencies: ["Gateway", "FakeBackend", "HTTPServer", "Backends", "OpenAIAPI", "CallTable",
+                                   "ChatTemplate", "ToolParsing", "JSON", .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "JinjaTests", dependencies: ["Jinja", "JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Jinja", "JSON"],
+                    swiftSettings: swiftSettings),
     ]
 )

@@ -20,8 +20,11 @@ public struct RecordedTurn: Sendable, Equatable {
         }
     }
 
-    /// The raw model output for the turn, byte for byte.
+    /// The raw model output for the turn, byte for byte, from after its reasoning block (if any) on.
     public var rawText: String
+    /// The turn's reasoning, kept apart: the chat template decides whether and how earlier turns' reasoning
+    /// appears in a prompt (Qwen3 drops it before the last user message), so it travels as `reasoning_content`.
+    public var reasoning: String?
     /// The content returned to the client (nil when none), used to tell an edited turn from an intact one.
     public var content: String?
     /// The calls in the order the model produced them; their ids are the turn's sibling ids.
@@ -31,8 +34,9 @@ public struct RecordedTurn: Sendable, Equatable {
     /// false for shapes like a JSON array of calls, where the turn can only be rebuilt whole.
     public var callsAreBlocks: Bool
 
-    public init(rawText: String, content: String?, calls: [Call], callsAreBlocks: Bool = true) {
+    public init(rawText: String, reasoning: String? = nil, content: String?, calls: [Call], callsAreBlocks: Bool = true) {
         self.rawText = rawText
+        self.reasoning = reasoning
         self.content = content
         self.calls = calls
         self.callsAreBlocks = callsAreBlocks
@@ -40,7 +44,7 @@ public struct RecordedTurn: Sendable, Equatable {
 
     /// Bytes the turn is charged for in a bounded store (text plus per-call bookkeeping).
     public var cost: Int {
-        calls.reduce(rawText.utf8.count + (content?.utf8.count ?? 0) + 64) {
+        calls.reduce(rawText.utf8.count + (reasoning?.utf8.count ?? 0) + (content?.utf8.count ?? 0) + 64) {
             $0 + $1.id.utf8.count + $1.name.utf8.count + $1.arguments.utf8.count + 48
         }
     }

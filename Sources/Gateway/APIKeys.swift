@@ -10,8 +10,8 @@ public struct APIKeys: Sendable {
     }
 
     /// Keys from a comma-separated environment value (`TOOLGATE_API_KEYS`), whitespace trimmed.
-    public init(environmentValue: String?) {
-        self.init((environmentValue ?? "").split(separator: ",").map { String($0.filter { !$0.isWhitespace }) })
+    public static func split(environmentValue: String?) -> [String] {
+        (environmentValue ?? "").split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }
     }
 
     public var isEnabled: Bool { !keys.isEmpty }

@@ -22,20 +22,28 @@ struct TurnRebuilderTests {
     func exact() {
         let turn = makeTurn(["a", "b"], text: "Let me check.\n")
         let result = rebuilder(turn).rebuild(content: "Let me check.", calls: returned(turn))
-        #expect(result == .exact(turn.rawText))
+        #expect(result == .exact(turn.rawText, reasoning: nil))
     }
 
     @Test("arguments re-serialized by the client still count as unchanged")
     func reserialized() {
         let turn = makeTurn(["a"])
         let calls = [ReturnedCall(id: "a", name: "f", arguments: "{\"id\":\"a\"}")]
-        #expect(rebuilder(turn).rebuild(content: nil, calls: calls) == .exact(turn.rawText))
+        #expect(rebuilder(turn).rebuild(content: nil, calls: calls) == .exact(turn.rawText, reasoning: nil))
     }
 
-    @Test("no known id leaves the turn to the chat template")
+    @Test("a turn with no known id is written whole by the family's render, content first")
     func unknown() {
         let calls = [ReturnedCall(id: "zzz", name: "f", arguments: "{}")]
-        #expect(rebuilder(makeTurn(["a"])).rebuild(content: nil, calls: calls) == .unknown)
+        #expect(rebuilder(makeTurn(["a"])).rebuild(content: "Sure. ", calls: calls) == .rendered("Sure. " + Self.render(calls)))
+    }
+
+    @Test("reasoning comes back apart from the raw text")
+    func reasoning() {
+        var turn = makeTurn(["a"])
+        turn.reasoning = "thinking about it"
+        let result = rebuilder(turn).rebuild(content: nil, calls: returned(turn))
+        #expect(result == .exact(turn.rawText, reasoning: "thinking about it"))
     }
 
     @Test("a dropped call is cut out and the others keep their raw bytes")
@@ -44,7 +52,7 @@ struct TurnRebuilderTests {
         var calls = returned(turn)
         calls.remove(at: 1)
         let expected = String(turn.rawText(of: turn.calls[0])) + String(turn.rawText(of: turn.calls[2]))
-        #expect(rebuilder(turn).rebuild(content: nil, calls: calls) == .patched(expected))
+        #expect(rebuilder(turn).rebuild(content: nil, calls: calls) == .patched(expected, reasoning: nil))
     }
 
     @Test("an edited call is re-rendered in place")
@@ -53,7 +61,7 @@ struct TurnRebuilderTests {
         var calls = returned(turn)
         calls[1].arguments = "{\"id\": \"changed\"}"
         let expected = String(turn.rawText(of: turn.calls[0])) + Self.render([calls[1]])
-        #expect(rebuilder(turn).rebuild(content: nil, calls: calls) == .patched(expected))
+        #expect(rebuilder(turn).rebuild(content: nil, calls: calls) == .patched(expected, reasoning: nil))
     }
 
     @Test("an unknown extra call is rendered after the known ones")
@@ -61,21 +69,21 @@ struct TurnRebuilderTests {
         let turn = makeTurn(["a"])
         let extra = ReturnedCall(id: "new", name: "g", arguments: "{}")
         let result = rebuilder(turn).rebuild(content: nil, calls: returned(turn) + [extra])
-        #expect(result == .patched(turn.rawText + Self.render([extra])))
+        #expect(result == .patched(turn.rawText + Self.render([extra]), reasoning: nil))
     }
 
     @Test("edited content replaces the raw text before the first call")
     func editedContent() {
         let turn = makeTurn(["a"], text: "Original. ")
         let result = rebuilder(turn).rebuild(content: "Edited. ", calls: returned(turn))
-        #expect(result == .patched("Edited. " + turn.rawText(of: turn.calls[0])))
+        #expect(result == .patched("Edited. " + turn.rawText(of: turn.calls[0]), reasoning: nil))
     }
 
     @Test("reordered calls are rendered whole, keeping known argument bytes")
     func reordered() {
         let turn = makeTurn(["a", "b"])
         let calls = Array(returned(turn).reversed())
-        #expect(rebuilder(turn).rebuild(content: nil, calls: calls) == .patched(Self.render(calls)))
+        #expect(rebuilder(turn).rebuild(content: nil, calls: calls) == .patched(Self.render(calls), reasoning: nil))
     }
 
     @Test("calls from two different turns are rendered whole")
@@ -83,7 +91,7 @@ struct TurnRebuilderTests {
         let first = makeTurn(["a"])
         let second = makeTurn(["b"])
         let calls = returned(first) + returned(second)
-        #expect(rebuilder(first, second).rebuild(content: nil, calls: calls) == .patched(Self.render(calls)))
+        #expect(rebuilder(first, second).rebuild(content: nil, calls: calls) == .patched(Self.render(calls), reasoning: nil))
     }
 
     @Test("a turn whose calls are not self-contained blocks is rendered whole when edited")
@@ -91,6 +99,6 @@ struct TurnRebuilderTests {
         var turn = makeTurn(["a", "b"])
         turn.callsAreBlocks = false
         let calls = [returned(turn)[0]]
-        #expect(rebuilder(turn).rebuild(content: nil, calls: calls) == .patched(Self.render(calls)))
+        #expect(rebuilder(turn).rebuild(content: nil, calls: calls) == .patched(Self.render(calls), reasoning: nil))
     }
 }

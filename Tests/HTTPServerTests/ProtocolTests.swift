@@ -83,7 +83,7 @@ struct StreamHeadTests {
         try await withServer(handler: { _ in
             HTTPResponse(headers: ["Content-Type": "text/event-stream"], body: .stream { writer in
                 // A backend still thinking: the client must already have the head.
-                guard await headSeen.wait(within: .seconds(10)) else { return }
+                guard await headSeen.wait() else { return }
                 writer.write("data: late\n\n")
             })
         }) { server in

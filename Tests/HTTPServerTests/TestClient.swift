@@ -3,7 +3,8 @@ import HTTPServer
 
 /// A loopback HTTP/1.1 client over a raw non-blocking socket, so tests control keep-alive, partial requests and
 /// disconnects byte by byte. Waits poll with short sleeps and never block the concurrency pool the server's
-/// handlers run on; every wait is bounded by `timeout`.
+/// handlers run on; every wait is bounded by `timeout` (`patience` unless told) and looks at the socket once more
+/// after its deadline, since the test may have been paused past it.
 final class TestClient {
     enum Failure: Error, CustomStringConvertible {
         case connect(Int32)
@@ -32,7 +33,7 @@ final class TestClient {
     let timeout: Duration
     private var buffer: [UInt8] = []
 
-    init(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(5)) throws {
+    init(port: Int, host: String = "127.0.0.1", timeout: Duration = patience) throws {
         self.timeout = timeout
         let isIPv6 = host.contains(":")
         descriptor = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -154,16 +155,17 @@ final class TestClient {
     }
 
     /// True when the server closes the connection within `within`; false if it stays open.
-    func waitForClose(within: Duration) async -> Bool {
+    func waitForClose(within: Duration = patience) async -> Bool {
         let deadline = ContinuousClock.now + within
-        while ContinuousClock.now < deadline {
+        while true {
             switch receive() {
             case .closed: return true
             case .data: continue
-            case .wouldBlock: try? await Task.sleep(for: .milliseconds(2))
+            case .wouldBlock:
+                guard ContinuousClock.now < deadline else { return false }
+                try? await Task.sleep(for: .milliseconds(2))
             }
         }
-        return false
     }
 
     // MARK: Reading

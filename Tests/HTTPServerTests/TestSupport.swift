@@ -32,11 +32,20 @@ func withServer(inline: Bool = false, configure: (inout HTTPServer.Configuration
 
 let quietLogger = Logger(label: "HTTPServerTests") { _ in SwiftLogNoOpLogHandler() }
 
-/// Polls `condition` until it holds or `timeout` passes; true when it held.
-func eventually(within timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+/// How long a test waits for something a correct server does at once (a response, a close, a cancellation).
+///
+/// Generous on purpose: swift-testing runs every suite of the package on one cooperative pool, as many threads as
+/// cores (2 on the build machine). While other suites' synchronous, CPU-bound test cases hold those threads, a test
+/// here, and a handler started off the polling thread, can be paused for many seconds. A passing test never waits
+/// this out; only a failing one does. Server timers that a test relies on run against events, never against it.
+let patience: Duration = .seconds(60)
+
+/// Polls `condition` until it holds or `timeout` passes; true when it held. Checks once more after the deadline
+/// (the caller may have been paused past it), and stops polling when the task is cancelled.
+func eventually(within timeout: Duration = patience, _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while !condition() {
-        guard ContinuousClock.now < deadline else { return false }
+        guard ContinuousClock.now < deadline, !Task.isCancelled else { return condition() }
         try? await Task.sleep(for: .milliseconds(2))
     }
     return true
@@ -45,6 +54,7 @@ func eventually(within timeout: Duration = .seconds(5), _ condition: () -> Bool)
 /// A thread-safe flag that handlers raise and tests wait on (or the reverse).
 final class Flag: @unchecked Sendable {
     private var raised = false
+    private var waiters: [UnsafeContinuation<Void, Never>] = []
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
     init() {
@@ -65,12 +75,30 @@ final class Flag: @unchecked Sendable {
     func raise() {
         pthread_mutex_lock(mutex)
         raised = true
+        let woken = waiters
+        waiters = []
         pthread_mutex_unlock(mutex)
+        for waiter in woken { waiter.resume() }
     }
 
     /// Waits (polling, cancellation-aware) until raised; false if `timeout` passed first.
-    func wait(within timeout: Duration = .seconds(5)) async -> Bool {
+    func wait(within timeout: Duration = patience) async -> Bool {
         await eventually(within: timeout) { isRaised }
+    }
+
+    /// Waits until raised, whatever happens to the task: a handler stuck in a blocking call until the test lets it
+    /// go. Raise it before the test ends, or the task is never resumed.
+    func waitIgnoringCancellation() async {
+        await withUnsafeContinuation { continuation in
+            pthread_mutex_lock(mutex)
+            if raised {
+                pthread_mutex_unlock(mutex)
+                continuation.resume()
+            } else {
+                waiters.append(continuation)
+                pthread_mutex_unlock(mutex)
+            }
+        }
     }
 }
 
@@ -84,7 +112,7 @@ extension HTTPServer.Stats {
     var isQuiet: Bool { activeRequests == 0 && openStreams == 0 }
 }
 
-/// A wait that cancellation does not cut short, like a handler stuck in a blocking call.
+/// A wait that cancellation does not cut short, like a producer stuck in a blocking call.
 func sleepIgnoringCancellation(seconds: Double) async {
     await withUnsafeContinuation { continuation in
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { continuation.resume() }

@@ -1,4 +1,4 @@
-public import JSON
+import JSON
 
 /// Typed access to a config object, failing with the file and key path of whatever is wrong.
 struct ConfigReader {
@@ -30,6 +30,20 @@ struct ConfigReader {
         case .number(let n): return n.literal
         default: throw fail(name, "expected a string, found \(v.typeName)")
         }
+    }
+
+    /// A path: relative ones are taken from the config file's directory, so a config and the files it
+    /// names can move together.
+    func path(_ name: String) throws(ConfigurationError) -> String? {
+        guard let value = try string(name) else { return nil }
+        return resolve(path: value)
+    }
+
+    func resolve(path value: String) -> String {
+        guard let file, !value.hasPrefix("/"), !value.hasPrefix("~"), let slash = file.lastIndex(of: "/") else {
+            return value
+        }
+        return String(file[...slash]) + value
     }
 
     func requiredString(_ name: String) throws(ConfigurationError) -> String {

@@ -61,8 +61,8 @@ public struct GatewayConfiguration: Sendable {
             do { try setListen(listen) } catch { throw config.fail("listen", error.message) }
         }
         apiKeys = try config.strings("api_keys") ?? []
-        parsersDirectory = try config.string("parsers_dir")
-        capturePath = try config.string("capture")
+        parsersDirectory = try config.path("parsers_dir")
+        capturePath = try config.path("capture")
         if let bytes = try config.integer("max_body_bytes") {
             guard bytes > 0 else { throw config.fail("max_body_bytes", "must be positive") }
             maxBodyBytes = bytes

@@ -89,8 +89,11 @@ extension ModelProfile {
         guard Self.knownDialects.contains(dialect) else {
             throw backend.fail("dialect", "'\(dialect)' is not one of \(Self.knownDialects.sorted().joined(separator: ", "))")
         }
-        self.init(name: try config.requiredString("name"), backendURL: try backend.requiredString("url"),
-                  dialect: dialect, template: try Self.templateSource(config), parser: try config.requiredString("parser"))
+        // A replay backend's "url" is a capture file: a path like the others.
+        let url = dialect == "replay" ? backend.resolve(path: try backend.requiredString("url"))
+            : try backend.requiredString("url")
+        self.init(name: try config.requiredString("name"), backendURL: url, dialect: dialect,
+                  template: try Self.templateSource(config), parser: try config.requiredString("parser"))
         backendAPIKey = try backend.string("api_key")
         if let variable = try backend.string("api_key_env") {
             guard let value = Environment.value(variable) else {
@@ -148,12 +151,12 @@ extension ModelProfile {
         }
         switch value {
         case .string(let s):
-            return try TemplateSource(argument: s)
+            return try TemplateSource(argument: s == "backend" ? s : config.resolve(path: s))
         case .object:
             guard let template = try config.object("template") else { return .backend }
             try template.rejectUnknownKeys(["file", "tokenizer_config", "inline", "from_backend"])
-            if let file = try template.string("file") { return .file(file) }
-            if let file = try template.string("tokenizer_config") { return .tokenizerConfig(file) }
+            if let file = try template.path("file") { return .file(file) }
+            if let file = try template.path("tokenizer_config") { return .tokenizerConfig(file) }
             if let text = try template.string("inline") { return .inline(text) }
             if try template.bool("from_backend") == true { return .backend }
             throw config.fail("template", "give one of file, tokenizer_config, inline, from_backend")

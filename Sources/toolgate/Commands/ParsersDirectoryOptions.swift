@@ -7,7 +7,8 @@ struct ParsersDirectoryOptions: ParsableArguments {
             help: "A directory of parser family definitions, searched before the built-in ones (repeatable).")
     var directories: [String] = []
 
-    func registry() -> FamilyRegistry {
-        FamilyRegistry(directories: FamilyRegistry.searchPath(parsersDirs: directories))
+    /// The registry over the search path; `extra` (a config file's `parsers_dir`) comes after the flags.
+    func registry(extra: String? = nil) -> FamilyRegistry {
+        FamilyRegistry(directories: FamilyRegistry.searchPath(parsersDirs: directories + (extra.map { [$0] } ?? [])))
     }
 }

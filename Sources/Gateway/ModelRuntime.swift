@@ -1,0 +1,108 @@
+import Backends
+import ChatTemplate
+import JSON
+import Logging
+import ToolParsing
+
+/// A model profile made ready to serve: its backend, compiled chat template and parser family.
+struct ModelRuntime: Sendable {
+    let profile: ModelProfile
+    let backend: Backend
+    let templates: ChatTemplateSet
+    let family: Family
+    /// Tool calling in the family's format for a template that cannot render tools, calls or results itself.
+    let polyfill: ToolCallingPolyfill
+    /// Special tokens for the template: the template source's own (tokenizer_config, /props), then the profile's.
+    let specialTokens: [(name: String, value: String)]
+    let reasoning: ReasoningSetting
+    let idStyle: ToolCallIDStyle
+    let commit: CommitMode
+
+    static func make(_ profile: ModelProfile, registry: FamilyRegistry, transport: CurlTransport,
+                     logger: Logger) async throws(ConfigurationError) -> ModelRuntime
+    {
+        let where_ = "model '\(profile.name)'"
+        let family: Family
+        do { family = try registry.family(named: profile.parser) } catch {
+            let known = registry.families.map(\.name).sorted().joined(separator: ", ")
+            throw ConfigurationError("\(where_): unknown parser '\(profile.parser)' (known: \(known); add a family "
+                                     + "file to a --parsers-dir to define a new one)")
+        }
+        let timeouts = BackendTimeouts(connect: profile.timeouts.connect, firstByte: profile.timeouts.firstByte,
+                                       stall: profile.timeouts.stall, total: profile.timeouts.total)
+        let backend: Backend
+        do {
+            if profile.dialect == "replay" {
+                let options = ReplayBackend.Options(matchLastUserMessage: profile.replayMatchLastUserMessage)
+                backend = Backend(replay: try ReplayBackend(path: profile.backendURL, options: options, logger: logger),
+                                  timeouts: timeouts)
+            } else {
+                backend = try Backend(dialect: profile.dialect, url: profile.backendURL, apiKey: profile.backendAPIKey,
+                                      timeouts: timeouts, transport: transport, logger: logger)
+            }
+        } catch {
+            throw ConfigurationError("\(where_): backend \(profile.backendURL): \(error)")
+        }
+        let templates = try await loadTemplates(profile, backend: backend, context: where_)
+        var tokens = templates.specialTokens
+        for token in profile.specialTokens {
+            tokens.removeAll { $0.name == token.name }
+            tokens.append(token)
+        }
+        let reasoning: ReasoningSetting
+        switch profile.reasoning {
+        case nil: reasoning = .family
+        case "none"?: reasoning = .none
+        case "think"?: reasoning = .markers(.think)
+        case let other?:
+            throw ConfigurationError("\(where_): reasoning '\(other)' is not one of none, think (or leave it out to "
+                                     + "use the family's markers)")
+        }
+        let idStyle = profile.idStyle.flatMap(ToolCallIDStyle.init(rawValue:)) ?? family.idStyle
+        return ModelRuntime(profile: profile, backend: backend, templates: templates, family: family,
+                            polyfill: ToolCallingPolyfill(family: family), specialTokens: tokens,
+                            reasoning: reasoning, idStyle: idStyle,
+                            commit: CommitMode(rawValue: profile.streamArguments) ?? .validated)
+    }
+
+    private static func loadTemplates(_ profile: ModelProfile, backend: Backend,
+                                      context: String) async throws(ConfigurationError) -> ChatTemplateSet
+    {
+        do {
+            switch profile.template {
+            case .file(let path), .tokenizerConfig(let path):
+                return try TemplateSource.load(path: path)
+            case .inline(let text):
+                return ChatTemplateSet(templates: [("default", try ChatTemplate(source: text))])
+            case .backend:
+                let props: JSONValue?
+                do { props = try await backend.props() } catch {
+                    throw ConfigurationError("\(context): could not read the chat template from the backend "
+                                             + "(\(error)); give one with --template FILE")
+                }
+                guard let props else {
+                    throw ConfigurationError("\(context): the \(profile.dialect) backend does not serve its chat "
+                                             + "template; give one with --template FILE")
+                }
+                return try TemplateSource.llamaCppProps(props)
+            }
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError("\(context): chat template: \(error)")
+        }
+    }
+
+    /// The reasoning markers in force (the family's, the profile's, or none).
+    var reasoningMarkers: ReasoningMarkers? {
+        switch reasoning {
+        case .family: return family.reasoning
+        case .none: return nil
+        case .markers(let markers): return markers
+        }
+    }
+
+    /// Special tokens the backend must keep in its output so the parser sees them (llama.cpp drops special
+    /// tokens unless asked): the family's markers.
+    var preservedTokens: [String] { family.markerTokens }
+}

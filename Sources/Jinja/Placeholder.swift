@@ -1,2 +1,0 @@
-// Placeholder so the package builds while the Jinja module is written; replaced by its real sources.
-enum JinjaPlaceholder {}
