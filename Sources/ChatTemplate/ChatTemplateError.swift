@@ -13,7 +13,7 @@ public enum ChatTemplateError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .template(let error): return error.description
         case .invalidInput(let message): return "invalid chat input: \(message)"
-        case .source(let message): return "chat template source: \(message)"
+        case .source(let message): return "chat template: \(message)"
         }
     }
 }

@@ -37,11 +37,11 @@ public enum TemplateSource {
     /// Loads a `.jinja` file (one template, `default`) or a `tokenizer_config.json` (by extension `.json`).
     public static func load(path: String) throws(ChatTemplateError) -> ChatTemplateSet {
         let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw .source("cannot read \(path): \(error.localizedDescription)")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw .source("cannot read \(path) (\(exists ? "not readable" : "no such file"))")
         }
+        text = String(decoding: data, as: UTF8.self)
         if path.hasSuffix(".json") {
             let json: JSONValue
             do {

@@ -89,7 +89,8 @@ struct ModelRuntime: Sendable {
         } catch let error as ConfigurationError {
             throw error
         } catch {
-            throw ConfigurationError("\(context): chat template: \(error)")
+            throw ConfigurationError("\(context): \(error) (--template takes a .jinja file, a tokenizer_config.json "
+                                     + "or 'backend')")
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChatTemplate
 import Foundation
+import Gateway
 import JSON
 import Jinja
 
@@ -16,8 +17,11 @@ struct Render: ParsableCommand {
     @Option(help: "A chat template: a .jinja file or a tokenizer_config.json.")
     var template: String?
 
-    @Option(help: "A served model name (needs model profiles, which are not configured yet).")
+    @Option(help: "A model of the config file: its template, special tokens and template_arguments.")
     var model: String?
+
+    @Option(help: "The config file for --model (JSON or YAML).")
+    var config: String = "toolgate.yaml"
 
     @Option(name: .customLong("case"), help: "The case JSON (messages, tools, add_generation_prompt, …).")
     var casePath: String
@@ -41,9 +45,6 @@ struct Render: ParsableCommand {
     }
 
     func run() throws {
-        guard let template else {
-            throw ValidationError("--model needs model profiles, which are not configured yet; use --template FILE")
-        }
         do {
             let caseText = try String(contentsOfFile: casePath, encoding: .utf8)
             var input = try ChatRenderInput(case: try JSONParser().parse(caseText))
@@ -52,8 +53,22 @@ struct Render: ParsableCommand {
                 input.now = frozen
             }
             input.compatibility = compat == 4 ? .v4 : .v5
-            let templates = try TemplateSource.load(path: template)
-            if input.specialTokens.isEmpty { input.specialTokens = templates.specialTokens }
+            let templates: ChatTemplateSet
+            if let template {
+                templates = try TemplateSource.load(path: template)
+                if input.specialTokens.isEmpty { input.specialTokens = templates.specialTokens }
+            } else {
+                let profile = try modelProfile()
+                templates = try Self.templates(of: profile)
+                if input.specialTokens.isEmpty {
+                    input.specialTokens = templates.specialTokens.filter { token in
+                        !profile.specialTokens.contains { $0.name == token.name }
+                    } + profile.specialTokens
+                }
+                for entry in profile.templateArguments where input.extra[entry.key] == nil {
+                    input.extra[entry.key] = entry.value
+                }
+            }
             let chosen = try templates.select(name: templateName, hasTools: input.tools != nil)
             let prompt = try chosen.render(input)
             FileHandle.standardOutput.write(Data(prompt.utf8))
@@ -67,6 +82,29 @@ struct Render: ParsableCommand {
         } catch let error as JSONError {
             FileHandle.standardError.write(Data("error: case file \(casePath): \(error)\n".utf8))
             throw ExitCode(2)
+        }
+    }
+
+    /// The `--model` profile of the `--config` file.
+    private func modelProfile() throws -> ModelProfile {
+        let configuration: GatewayConfiguration
+        do { configuration = try GatewayConfiguration.load(file: config) } catch {
+            throw ValidationError("\(error)")
+        }
+        guard let profile = configuration.models.first(where: { $0.name == model }) else {
+            let names = configuration.models.map(\.name).joined(separator: ", ")
+            throw ValidationError("\(config) has no model '\(model ?? "")' (it has: \(names))")
+        }
+        return profile
+    }
+
+    private static func templates(of profile: ModelProfile) throws -> ChatTemplateSet {
+        switch profile.template {
+        case .file(let path), .tokenizerConfig(let path): return try TemplateSource.load(path: path)
+        case .inline(let text): return ChatTemplateSet(templates: [("default", try ChatTemplate(source: text))])
+        case .backend:
+            throw ValidationError("model '\(profile.name)' reads its template from its backend (/props); "
+                                  + "save it to a file and give --template FILE")
         }
     }
 }

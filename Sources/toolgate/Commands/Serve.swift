@@ -37,7 +37,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Parser family: hermes, llama3_json, mistral, qwen3_coder, pythonic, or a plugin's name.")
     var parser: String?
 
-    @Option(help: "The model name clients send (default: toolgate).")
+    @Option(help: "The model name clients send.")
     var modelName: String = "toolgate"
 
     @Option(help: "The model name sent to backends that need one (openai, ollama); default: --model-name.")
@@ -119,6 +119,9 @@ struct Serve: AsyncParsableCommand {
         } catch let error as ConfigurationError {
             throw StartupFailure(message: error.description)
         } catch let error as HTTPServerError {
+            if case .addressInUse = error {
+                throw StartupFailure(message: "\(error); choose another with --listen (or `listen:` in the config)")
+            }
             throw StartupFailure(message: "\(error)")
         } catch let error as BackendError {
             throw StartupFailure(message: "cannot start the backend transport: \(error)")
