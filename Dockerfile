@@ -14,7 +14,9 @@ WORKDIR /src
 # Dependencies resolve in their own layer, so editing sources does not fetch them again.
 COPY Package.swift ./
 RUN swift package resolve
+# SwiftPM checks every target's directory when it loads the package, tests included.
 COPY Sources ./Sources
+COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product toolgate \
     && install -D "$(swift build -c release --show-bin-path)/toolgate" /out/toolgate
 
@@ -23,13 +25,13 @@ FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpcre2-8-0 libmicrohttpd12 libcurl4 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /opt/toolgate toolgate
+    && useradd --uid 10001 --no-create-home --home-dir /opt/toolgate --shell /usr/sbin/nologin toolgate
 COPY --from=build /out/toolgate /usr/local/bin/toolgate
 COPY parsers /opt/toolgate/parsers
 COPY demo /opt/toolgate/demo
 WORKDIR /opt/toolgate
 ENV TOOLGATE_PARSERS_DIR=/opt/toolgate/parsers
-USER toolgate
+USER 10001
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s --start-period=5s --retries=3 \
     CMD curl -fsS http://127.0.0.1:8080/health || exit 1
