@@ -246,11 +246,13 @@ struct CancellationTests {
     func dropStream() async throws {
         let (fake, backend) = try makePair("openai")
         defer { fake.stop() }
-        fake.enqueue(FakeReply(String(repeating: "x", count: 200), pieceCharacters: 1, pieceDelay: .milliseconds(20)))
+        // 500 pieces 20 ms apart: the whole answer takes 10 s, so an abort seen within 5 s (a loaded machine
+        // is slow to notice) cannot be the answer's normal end.
+        fake.enqueue(FakeReply(String(repeating: "x", count: 500), pieceCharacters: 1, pieceDelay: .milliseconds(20)))
         for try await event in backend.complete(CompletionRequest(prompt: "p", model: "m", stream: true)) {
             if case .text = event { break }
         }
-        #expect(await eventually(within: 2) { fake.abandonedResponses == 1 })
+        #expect(await eventually(within: 5) { fake.abandonedResponses == 1 })
     }
 }
 
