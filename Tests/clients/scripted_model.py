@@ -66,18 +66,33 @@ def report_json(city):
     return json.dumps({"city": city, "temperature_celsius": degrees, "conditions": conditions})
 
 
-class Turns:
-    """The two turns of one round trip: the call the model makes for `city`, then its final answer."""
+def prefill(forced, text):
+    """What toolgate has already written after the generation prompt when the client forces a call: the
+    hermes family's `prefill` (parsers/hermes.json), `any` for tool_choice "required", `named` for a named
+    tool_choice. The model writes only the rest."""
+    if forced == "any":
+        return "<tool_call>\n"
+    if forced == "named":
+        return text[:text.index('"arguments": ') + len('"arguments": ')]
+    return ""
 
-    def __init__(self, city, tool="get_weather", final=None, arguments=None):
+
+class Turns:
+    """The two turns of one round trip: the call the model makes for `city`, then its final answer.
+    `forced` says how the library's tool_choice forces both turns to be calls (None: it does not)."""
+
+    def __init__(self, city, tool="get_weather", final=None, arguments=None, forced=None):
         self.city = city
         self.tool = tool
         self.arguments = arguments or {"city": city}
+        self.forced = forced
         self.first = tool_call_text(tool, self.arguments)
         self.final = final if final is not None else answer_text(city)
 
     def captures(self):
-        return [capture(self.first, question(self.city)), capture(self.final, report_code(self.city))]
+        first = self.first[len(prefill(self.forced, self.first)):]
+        final = self.final[len(prefill(self.forced, self.final)):]
+        return [capture(first, question(self.city)), capture(final, report_code(self.city))]
 
 
 def capture(text, needle):
@@ -97,14 +112,19 @@ SCENARIOS = {
     "agents-run": Turns("Hanoi"),
     "agents-streamed": Turns("Perth"),
     "pydantic-ai-text": Turns("Dakar"),
-    "pydantic-ai-output": Turns("Sapporo", final=tool_call_text("final_result", json.loads(report_json("Sapporo")))),
+    # Structured output: pydantic-ai sends tool_choice "required" (its final_result tool ends the run).
+    "pydantic-ai-output": Turns("Sapporo", final=tool_call_text("final_result", json.loads(report_json("Sapporo"))),
+                                forced="any"),
     "pydantic-ai-stream": Turns("Tromso"),
     "llamaindex-agent": Turns("Bergen"),
     "llamaindex-chat-with-tools": Turns("Porto"),
+    # instructor's TOOLS mode names the response model's tool in tool_choice.
     "instructor-tools": Turns("Nairobi", tool="GetWeather", arguments={"city": "Nairobi", "unit": "celsius"},
-                              final=tool_call_text("WeatherReport", json.loads(report_json("Nairobi")))),
+                              final=tool_call_text("WeatherReport", json.loads(report_json("Nairobi"))),
+                              forced="named"),
     "instructor-async": Turns("Reykjavik", tool="GetWeather", arguments={"city": "Reykjavik", "unit": "celsius"},
-                              final=tool_call_text("WeatherReport", json.loads(report_json("Reykjavik")))),
+                              final=tool_call_text("WeatherReport", json.loads(report_json("Reykjavik"))),
+                              forced="named"),
 }
 
 
