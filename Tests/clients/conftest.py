@@ -53,9 +53,9 @@ class Gateway(support.Gateway):
         turn byte for byte (the call table gave back the model's own text, so the client sent the call's id
         back unchanged); returns that second prompt."""
         turns = scripted_model.SCENARIOS[scenario]
-        asked = self.prompts_containing(scripted_model.question(turns.city))
+        asked = self.prompts_containing(turns.question)
         assert asked, f"{scenario}: the backend never got the question"
-        answered = [prompt for prompt in asked if scripted_model.report_code(turns.city) in prompt]
+        answered = [prompt for prompt in asked if turns.needle in prompt]
         assert answered, f"{scenario}: no prompt carried the tool's result; prompts:\n" + "\n---\n".join(asked)
         assert turns.first in answered[-1], (
             f"{scenario}: the second prompt does not hold the model's first turn as written:\n{answered[-1]}")

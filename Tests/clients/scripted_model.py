@@ -29,6 +29,8 @@ WEATHER = {
     "Porto": (17, "sunny spells"),
     "Nairobi": (21, "partly cloudy"),
     "Reykjavik": (2, "sleet"),
+    "Lisbon": (20, "sunny"),
+    "Tunis": (24, "hazy"),
 }
 
 
@@ -88,11 +90,27 @@ class Turns:
         self.forced = forced
         self.first = tool_call_text(tool, self.arguments)
         self.final = final if final is not None else answer_text(city)
+        self.question = question(city)
+        # What selects the final answer: in the prompt only once the tool's result is.
+        self.needle = report_code(city)
 
     def captures(self):
         first = self.first[len(prefill(self.forced, self.first)):]
         final = self.final[len(prefill(self.forced, self.final)):]
-        return [capture(first, question(self.city)), capture(final, report_code(self.city))]
+        return [capture(first, self.question), capture(final, self.needle)]
+
+
+class ParallelTurns(Turns):
+    """Two calls in one turn (one per city, a blank line between them), then one answer about both."""
+
+    def __init__(self, city, other):
+        super().__init__(city, final=f"{answer_text(city)} {answer_text(other)}")
+        self.other = other
+        self.first = tool_call_text("get_weather", {"city": city}) + "\n\n" + tool_call_text("get_weather",
+                                                                                           {"city": other})
+        self.question = f"What is the weather in {city} and in {other} right now?"
+        # The client sends the results in call order: the second one's code comes last in the prompt.
+        self.needle = report_code(other)
 
 
 def capture(text, needle):
@@ -109,6 +127,7 @@ SCENARIOS = {
                                  final=report_json("Lima")),
     "langchain-invoke": Turns("Cairo"),
     "langchain-stream": Turns("Quito"),
+    "langchain-parallel": ParallelTurns("Lisbon", "Tunis"),
     "agents-run": Turns("Hanoi"),
     "agents-streamed": Turns("Perth"),
     "pydantic-ai-text": Turns("Dakar"),

@@ -6,7 +6,7 @@ from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 
 from conftest import MODEL
-from scripted_model import answer_text, question, weather_report
+from scripted_model import SCENARIOS, answer_text, question, weather_report
 
 calls = []
 
@@ -23,8 +23,8 @@ def chat(gateway, **options):
                       timeout=30, **options).bind_tools([get_weather])
 
 
-def tool_loop(send, city):
-    messages = [SystemMessage("You are a weather assistant."), HumanMessage(question(city))]
+def tool_loop(send, city, asked=None):
+    messages = [SystemMessage("You are a weather assistant."), HumanMessage(asked or question(city))]
     for _ in range(4):
         reply = send(messages)
         messages.append(reply)
@@ -64,3 +64,15 @@ def test_bind_tools_stream_loop(gateway):
     assert reply.content == answer_text("Quito")
     assert reply.usage_metadata["output_tokens"] > 0
     gateway.assert_round_trip("langchain-stream")
+
+
+def test_parallel_calls_each_get_a_tool_message(gateway):
+    calls.clear()
+    turns = SCENARIOS["langchain-parallel"]
+    reply, messages = tool_loop(chat(gateway).invoke, turns.city, asked=turns.question)
+    assert calls == ["Lisbon", "Tunis"]
+    first = messages[2]
+    assert [call["args"] for call in first.tool_calls] == [{"city": "Lisbon"}, {"city": "Tunis"}]
+    assert len({call["id"] for call in first.tool_calls}) == 2
+    assert reply.content == turns.final
+    gateway.assert_round_trip("langchain-parallel")
