@@ -51,12 +51,6 @@ def question(city):
     return f"What is the weather in {city} right now?"
 
 
-def tool_call_text(name, arguments):
-    """A hermes call as the model writes it: compact arguments, unlike toolgate's own rendering."""
-    compact = json.dumps(arguments, separators=(",", ":"))
-    return f'<tool_call>\n{{"name": {json.dumps(name)}, "arguments": {compact}}}\n</tool_call>'
-
-
 def answer_text(city):
     degrees, conditions = WEATHER[city]
     return f"In {city} it is {degrees} degrees celsius and {conditions}."
@@ -68,46 +62,94 @@ def report_json(city):
     return json.dumps({"city": city, "temperature_celsius": degrees, "conditions": conditions})
 
 
-def prefill(forced, text):
-    """What toolgate has already written after the generation prompt when the client forces a call: the
-    hermes family's `prefill` (parsers/hermes.json), `any` for tool_choice "required", `named` for a named
-    tool_choice. The model writes only the rest."""
-    if forced == "any":
-        return "<tool_call>\n"
-    if forced == "named":
-        return text[:text.index('"arguments": ') + len('"arguments": ')]
-    return ""
+def compact(arguments):
+    return json.dumps(arguments, separators=(",", ":"))
+
+
+class Hermes:
+    """Qwen 2.5 (the hermes family): `<tool_call>` blocks, here with compact arguments and a blank line
+    between blocks, which toolgate does not write itself."""
+    name = "hermes"
+    template = "Qwen-Qwen2.5-7B-Instruct.jinja"
+    special_tokens = None
+    call_id = r"call_[A-Za-z0-9]{24}"
+
+    def calls_text(self, calls, forced):
+        return "\n\n".join(f'<tool_call>\n{{"name": {json.dumps(name)}, "arguments": {compact(arguments)}}}\n</tool_call>'
+                           for name, arguments in calls)
+
+    def prefill(self, forced, text):
+        """What toolgate has already written when the client forces a call (parsers/hermes.json `prefill`)."""
+        if forced == "any":
+            return "<tool_call>\n"
+        if forced == "named":
+            return text[:text.index('"arguments": ') + len('"arguments": ')]
+        return ""
+
+
+class Mistral:
+    """Mistral with vLLM's template (the mistral family, 9-character call ids): a `[TOOL_CALLS]` array with
+    compact arguments, or the `[TOOL_CALLS]name[ARGS]{...}` form after a named prefill."""
+    name = "mistral"
+    template = "vllm-tool_chat_template_mistral.jinja"
+    special_tokens = {"bos_token": "<s>", "eos_token": "</s>"}
+    call_id = r"[A-Za-z0-9]{9}"
+
+    def calls_text(self, calls, forced):
+        if forced == "named":
+            [(name, arguments)] = calls
+            return f"[TOOL_CALLS]{name}[ARGS]{compact(arguments)}"
+        items = ", ".join(f'{{"name": {json.dumps(name)}, "arguments": {compact(arguments)}}}' for name, arguments in calls)
+        return f"[TOOL_CALLS] [{items}]"
+
+    def prefill(self, forced, text):
+        """parsers/mistral.json `prefill`."""
+        if forced == "any":
+            return "[TOOL_CALLS]"
+        if forced == "named":
+            return text[:text.index("[ARGS]") + len("[ARGS]")]
+        return ""
+
+
+FAMILIES = [Hermes(), Mistral()]
 
 
 class Turns:
-    """The two turns of one round trip: the call the model makes for `city`, then its final answer.
-    `forced` says how the library's tool_choice forces both turns to be calls (None: it does not)."""
+    """The two turns of one round trip: the calls the model makes (for `city`, or as given), then its final
+    answer (text, or a call when `final_call` is given). `forced` says how the library's tool_choice forces
+    both turns to be calls: None (it does not), "any" (required) or "named"."""
 
-    def __init__(self, city, tool="get_weather", final=None, arguments=None, forced=None):
+    def __init__(self, city, tool="get_weather", arguments=None, final=None, final_call=None, forced=None,
+                 calls=None):
         self.city = city
-        self.tool = tool
-        self.arguments = arguments or {"city": city}
-        self.forced = forced
-        self.first = tool_call_text(tool, self.arguments)
+        self.calls = calls or [(tool, arguments or {"city": city})]
         self.final = final if final is not None else answer_text(city)
+        self.final_call = final_call
+        self.forced = forced
         self.question = question(city)
         # What selects the final answer: in the prompt only once the tool's result is.
         self.needle = report_code(city)
 
-    def captures(self):
-        first = self.first[len(prefill(self.forced, self.first)):]
-        final = self.final[len(prefill(self.forced, self.final)):]
+    def first_text(self, family):
+        """The model's whole first turn (what the next prompt must hold byte for byte)."""
+        return family.calls_text(self.calls, self.forced)
+
+    def final_text(self, family):
+        return family.calls_text([self.final_call], self.forced) if self.final_call else self.final
+
+    def captures(self, family):
+        first, final = self.first_text(family), self.final_text(family)
+        first = first[len(family.prefill(self.forced, first)):]
+        final = final[len(family.prefill(self.forced, final)):]
         return [capture(first, self.question), capture(final, self.needle)]
 
 
 class ParallelTurns(Turns):
-    """Two calls in one turn (one per city, a blank line between them), then one answer about both."""
+    """Two calls in one turn (one per city), then one answer about both."""
 
     def __init__(self, city, other):
-        super().__init__(city, final=f"{answer_text(city)} {answer_text(other)}")
-        self.other = other
-        self.first = tool_call_text("get_weather", {"city": city}) + "\n\n" + tool_call_text("get_weather",
-                                                                                           {"city": other})
+        super().__init__(city, final=f"{answer_text(city)} {answer_text(other)}",
+                         calls=[("get_weather", {"city": city}), ("get_weather", {"city": other})])
         self.question = f"What is the weather in {city} and in {other} right now?"
         # The client sends the results in call order: the second one's code comes last in the prompt.
         self.needle = report_code(other)
@@ -132,23 +174,23 @@ SCENARIOS = {
     "agents-streamed": Turns("Perth"),
     "pydantic-ai-text": Turns("Dakar"),
     # Structured output: pydantic-ai sends tool_choice "required" (its final_result tool ends the run).
-    "pydantic-ai-output": Turns("Sapporo", final=tool_call_text("final_result", json.loads(report_json("Sapporo"))),
+    "pydantic-ai-output": Turns("Sapporo", final_call=("final_result", json.loads(report_json("Sapporo"))),
                                 forced="any"),
     "pydantic-ai-stream": Turns("Tromso"),
     "llamaindex-agent": Turns("Bergen"),
     "llamaindex-chat-with-tools": Turns("Porto"),
     # instructor's TOOLS mode names the response model's tool in tool_choice.
     "instructor-tools": Turns("Nairobi", tool="GetWeather", arguments={"city": "Nairobi", "unit": "celsius"},
-                              final=tool_call_text("WeatherReport", json.loads(report_json("Nairobi"))),
+                              final_call=("WeatherReport", json.loads(report_json("Nairobi"))),
                               forced="named"),
     "instructor-async": Turns("Reykjavik", tool="GetWeather", arguments={"city": "Reykjavik", "unit": "celsius"},
-                              final=tool_call_text("WeatherReport", json.loads(report_json("Reykjavik"))),
+                              final_call=("WeatherReport", json.loads(report_json("Reykjavik"))),
                               forced="named"),
 }
 
 
-def capture_lines():
+def capture_lines(family):
     lines = []
     for turns in SCENARIOS.values():
-        lines += turns.captures()
+        lines += turns.captures(family)
     return lines

@@ -10,7 +10,6 @@ import instructor
 import openai
 import pydantic
 
-from conftest import MODEL
 from scripted_model import WEATHER, question, weather_report
 
 
@@ -40,28 +39,28 @@ def follow_up(messages, completion, call):
     return messages + [assistant, {"role": "tool", "tool_call_id": tool_call.id, "content": weather_report(call.city)}]
 
 
-def test_tools_mode_round_trip(gateway):
+def test_tools_mode_round_trip(gateway, family):
     client = instructor.from_openai(openai.OpenAI(base_url=gateway.base_url, api_key="unused", max_retries=0,
                                                   timeout=30), mode=instructor.Mode.TOOLS)
     messages = [{"role": "user", "content": question("Nairobi")}]
     call, completion = client.chat.completions.create_with_completion(
-        model=MODEL, response_model=GetWeather, messages=messages, max_retries=0)
+        model=family.name, response_model=GetWeather, messages=messages, max_retries=0)
     # instructor returns instances of its own subclass of the response model: compare the values.
     assert call.model_dump() == {"city": "Nairobi", "unit": "celsius"}
-    report = client.chat.completions.create(model=MODEL, response_model=WeatherReport, max_retries=0,
+    report = client.chat.completions.create(model=family.name, response_model=WeatherReport, max_retries=0,
                                             messages=follow_up(messages, completion, call))
     assert report.model_dump() == expected_report("Nairobi")
-    gateway.assert_round_trip("instructor-tools")
+    gateway.assert_round_trip(family, "instructor-tools")
 
 
-def test_async_tools_mode_round_trip(gateway):
+def test_async_tools_mode_round_trip(gateway, family):
     async def run():
         raw = openai.AsyncOpenAI(base_url=gateway.base_url, api_key="unused", max_retries=0, timeout=30)
         client = instructor.from_openai(raw, mode=instructor.Mode.TOOLS)
         messages = [{"role": "user", "content": question("Reykjavik")}]
         call, completion = await client.chat.completions.create_with_completion(
-            model=MODEL, response_model=GetWeather, messages=messages, max_retries=0)
-        report = await client.chat.completions.create(model=MODEL, response_model=WeatherReport, max_retries=0,
+            model=family.name, response_model=GetWeather, messages=messages, max_retries=0)
+        report = await client.chat.completions.create(model=family.name, response_model=WeatherReport, max_retries=0,
                                                       messages=follow_up(messages, completion, call))
         await raw.close()
         return call, report
@@ -69,4 +68,4 @@ def test_async_tools_mode_round_trip(gateway):
     call, report = asyncio.run(run())
     assert call.model_dump() == {"city": "Reykjavik", "unit": "celsius"}
     assert report.model_dump() == expected_report("Reykjavik")
-    gateway.assert_round_trip("instructor-async")
+    gateway.assert_round_trip(family, "instructor-async")

@@ -9,7 +9,6 @@ from llama_index.core.llms import ChatMessage
 from llama_index.core.tools import FunctionTool
 from llama_index.llms.openai_like import OpenAILike
 
-from conftest import MODEL
 from scripted_model import answer_text, question, weather_report
 
 
@@ -24,15 +23,15 @@ def weather_tool():
     return FunctionTool.from_defaults(fn=get_weather), calls
 
 
-def llm(gateway):
-    return OpenAILike(model=MODEL, api_base=gateway.base_url, api_key="unused", is_chat_model=True,
+def llm(gateway, family):
+    return OpenAILike(model=family.name, api_base=gateway.base_url, api_key="unused", is_chat_model=True,
                       is_function_calling_model=True, context_window=32768, temperature=0, max_retries=0,
                       timeout=30)
 
 
-def test_function_agent_calls_the_tool_then_answers(gateway):
+def test_function_agent_calls_the_tool_then_answers(gateway, family):
     tool, calls = weather_tool()
-    agent = FunctionAgent(tools=[tool], llm=llm(gateway), system_prompt="You answer weather questions.")
+    agent = FunctionAgent(tools=[tool], llm=llm(gateway, family), system_prompt="You answer weather questions.")
 
     async def run():
         handler = agent.run(user_msg=question("Bergen"))
@@ -43,12 +42,12 @@ def test_function_agent_calls_the_tool_then_answers(gateway):
     assert calls == ["Bergen"]
     assert [(result.tool_name, result.tool_kwargs) for result in results] == [("get_weather", {"city": "Bergen"})]
     assert str(response) == answer_text("Bergen")
-    gateway.assert_round_trip("llamaindex-agent")
+    gateway.assert_round_trip(family, "llamaindex-agent")
 
 
-def test_chat_with_tools_by_hand(gateway):
+def test_chat_with_tools_by_hand(gateway, family):
     tool, calls = weather_tool()
-    model = llm(gateway)
+    model = llm(gateway, family)
     messages = [ChatMessage(role="user", content=question("Porto"))]
     first = model.chat_with_tools([tool], chat_history=messages)
     [selection] = model.get_tool_calls_from_response(first, error_on_no_tool_call=True)
@@ -61,4 +60,4 @@ def test_chat_with_tools_by_hand(gateway):
     assert calls == ["Porto"]
     assert model.get_tool_calls_from_response(final, error_on_no_tool_call=False) == []
     assert final.message.content == answer_text("Porto")
-    gateway.assert_round_trip("llamaindex-chat-with-tools")
+    gateway.assert_round_trip(family, "llamaindex-chat-with-tools")

@@ -6,7 +6,6 @@ import asyncio
 import openai
 from agents import Agent, ModelSettings, OpenAIChatCompletionsModel, Runner, function_tool, set_tracing_disabled
 
-from conftest import MODEL
 from scripted_model import answer_text, question, weather_report
 
 # Traces go to OpenAI's servers by default; there are none here.
@@ -26,8 +25,8 @@ def get_weather(city: str) -> str:
     return weather_report(city)
 
 
-def agent(gateway, client):
-    model = OpenAIChatCompletionsModel(model=MODEL, openai_client=client)
+def agent(family, client):
+    model = OpenAIChatCompletionsModel(model=family.name, openai_client=client)
     return Agent(name="Weather", instructions="You answer weather questions with the get_weather tool.",
                  model=model, tools=[get_weather], model_settings=ModelSettings(temperature=0))
 
@@ -40,12 +39,12 @@ def tool_items(result):
     return [item.type for item in result.new_items]
 
 
-def test_runner_run_calls_the_tool_then_answers(gateway):
+def test_runner_run_calls_the_tool_then_answers(gateway, family):
     calls.clear()
 
     async def run():
         client = client_for(gateway)
-        result = await Runner.run(agent(gateway, client), question("Hanoi"), max_turns=4)
+        result = await Runner.run(agent(family, client), question("Hanoi"), max_turns=4)
         await client.close()
         return result
 
@@ -53,15 +52,15 @@ def test_runner_run_calls_the_tool_then_answers(gateway):
     assert calls == ["Hanoi"]
     assert tool_items(result) == ["tool_call_item", "tool_call_output_item", "message_output_item"]
     assert result.final_output == answer_text("Hanoi")
-    gateway.assert_round_trip("agents-run")
+    gateway.assert_round_trip(family, "agents-run")
 
 
-def test_runner_run_streamed_calls_the_tool_then_answers(gateway):
+def test_runner_run_streamed_calls_the_tool_then_answers(gateway, family):
     calls.clear()
 
     async def run():
         client = client_for(gateway)
-        result = Runner.run_streamed(agent(gateway, client), question("Perth"), max_turns=4)
+        result = Runner.run_streamed(agent(family, client), question("Perth"), max_turns=4)
         text = []
         async for event in result.stream_events():
             if event.type == "raw_response_event" and event.data.type == "response.output_text.delta":
@@ -74,4 +73,4 @@ def test_runner_run_streamed_calls_the_tool_then_answers(gateway):
     assert tool_items(result) == ["tool_call_item", "tool_call_output_item", "message_output_item"]
     assert result.final_output == answer_text("Perth")
     assert streamed_text == answer_text("Perth")
-    gateway.assert_round_trip("agents-streamed")
+    gateway.assert_round_trip(family, "agents-streamed")

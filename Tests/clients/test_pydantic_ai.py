@@ -10,7 +10,6 @@ from pydantic_ai.messages import ToolCallPart, ToolReturnPart
 from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
 
-from conftest import MODEL
 from scripted_model import WEATHER, answer_text, question, weather_report
 
 
@@ -20,8 +19,8 @@ class WeatherReport(pydantic.BaseModel):
     conditions: str
 
 
-def weather_agent(gateway, **options):
-    model = OpenAIChatModel(MODEL, provider=OpenAIProvider(base_url=gateway.base_url, api_key="unused"))
+def weather_agent(gateway, family, **options):
+    model = OpenAIChatModel(family.name, provider=OpenAIProvider(base_url=gateway.base_url, api_key="unused"))
     agent = Agent(model, instructions="You answer weather questions with the get_weather tool.", retries=0,
                   **options)
     calls = []
@@ -39,8 +38,8 @@ def parts(result, kind):
     return [part for message in result.all_messages() for part in message.parts if isinstance(part, kind)]
 
 
-def test_run_sync_text_output(gateway):
-    agent, calls = weather_agent(gateway)
+def test_run_sync_text_output(gateway, family):
+    agent, calls = weather_agent(gateway, family)
     result = agent.run_sync(question("Dakar"))
     assert calls == ["Dakar"]
     [call] = parts(result, ToolCallPart)
@@ -48,21 +47,21 @@ def test_run_sync_text_output(gateway):
     assert [part.content for part in parts(result, ToolReturnPart)] == [weather_report("Dakar")]
     assert result.output == answer_text("Dakar")
     assert result.usage.output_tokens > 0
-    gateway.assert_round_trip("pydantic-ai-text")
+    gateway.assert_round_trip(family, "pydantic-ai-text")
 
 
-def test_run_sync_structured_output_through_the_final_result_tool(gateway):
-    agent, calls = weather_agent(gateway, output_type=WeatherReport)
+def test_run_sync_structured_output_through_the_final_result_tool(gateway, family):
+    agent, calls = weather_agent(gateway, family, output_type=WeatherReport)
     result = agent.run_sync(question("Sapporo"))
     assert calls == ["Sapporo"]
     degrees, conditions = WEATHER["Sapporo"]
     assert result.output == WeatherReport(city="Sapporo", temperature_celsius=degrees, conditions=conditions)
     assert [call.tool_name for call in parts(result, ToolCallPart)] == ["get_weather", "final_result"]
-    gateway.assert_round_trip("pydantic-ai-output")
+    gateway.assert_round_trip(family, "pydantic-ai-output")
 
 
-def test_run_stream_text_output(gateway):
-    agent, calls = weather_agent(gateway)
+def test_run_stream_text_output(gateway, family):
+    agent, calls = weather_agent(gateway, family)
 
     async def run():
         async with agent.run_stream(question("Tromso")) as result:
@@ -72,4 +71,4 @@ def test_run_stream_text_output(gateway):
     pieces = asyncio.run(run())
     assert calls == ["Tromso"]
     assert "".join(pieces) == answer_text("Tromso")
-    gateway.assert_round_trip("pydantic-ai-stream")
+    gateway.assert_round_trip(family, "pydantic-ai-stream")
