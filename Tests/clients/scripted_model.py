@@ -1,5 +1,5 @@
-"""The scripted model every client library talks to: what a Qwen 2.5-style model (the hermes family) writes
-for each turn of each library's tool round trip, and the weather "service" the clients' tools call.
+"""The scripted model every client library talks to: what a model of each family (hermes: Qwen 2.5; mistral)
+writes for each turn of each library's tool round trip, and the weather "service" the clients' tools call.
 
 Each library's test asks about its own city, so its turns are picked independently of the others: toolgate
 serves these outputs with the replay backend's last-user-message fallback, which answers a prompt with the
