@@ -138,8 +138,34 @@ extension SchemaConverter {
         return builder.delimitedText(name: name, allowed: plain, escape: escape, automaton: automaton, trailing: nil)
     }
 
-    /// The text of a constant, or nil when it cannot be written here (it holds a delimiter).
+    /// The text of a constant (objects and arrays with the usual whitespace allowed between tokens), or nil
+    /// when it cannot be written here (it holds a delimiter).
     mutating func literal(for value: JSONValue, path: String) throws(ToolGrammarError) -> GrammarExpression? {
+        switch value {
+        case .array(let elements):
+            let ws = whitespace()
+            var parts: [GrammarExpression] = [.literal("["), ws]
+            for (i, element) in elements.enumerated() {
+                if i > 0 { parts += [ws, .literal(","), ws] }
+                guard let item = try literal(for: element, path: path) else { return nil }
+                parts.append(item)
+            }
+            if !elements.isEmpty { parts.append(ws) }
+            return .sequenceOf(parts + [.literal("]")])
+        case .object(let object):
+            let ws = whitespace()
+            var parts: [GrammarExpression] = [.literal("{"), ws]
+            for (i, entry) in object.enumerated() {
+                if i > 0 { parts += [ws, .literal(","), ws] }
+                guard let key = try literal(for: .string(entry.key), path: path),
+                      let item = try literal(for: entry.value, path: path) else { return nil }
+                parts += [key, ws, .literal(":"), ws, item]
+            }
+            if !object.isEmpty { parts.append(ws) }
+            return .sequenceOf(parts + [.literal("}")])
+        default:
+            break
+        }
         let text: String
         switch syntax {
         case .json: text = value.serialized()
