@@ -125,12 +125,27 @@ extension SchemaConverter {
 
     static let anyScalar = CharacterClass([0x01...0x10FFFF])
 
-    /// The strings of an `enum` (or `const`) that lists only strings.
+    /// The strings a schema allows when it allows only certain ones (`enum`/`const` on every string part, the
+    /// branches of `anyOf`/`oneOf` included); nil when some string part takes any string.
     static func stringEnum(_ schema: JSONValue?) -> [String]? {
-        if case .string(let constant)? = schema?["const"] { return [constant] }
-        guard let values = schema?["enum"]?.arrayValue, !values.isEmpty else { return nil }
-        let strings = values.compactMap(\.stringValue)
-        return strings.count == values.count ? strings : nil
+        guard case .object(let object)? = schema else { return nil }
+        if case .string(let constant)? = object["const"] { return [constant] }
+        if case .array(let values)? = object["enum"] { return values.compactMap(\.stringValue) }
+        var strings: [String] = []
+        var restricted = false
+        if let type = object["type"] {
+            let names = type.stringValue.map { [$0] } ?? (type.arrayValue ?? []).compactMap(\.stringValue)
+            if names.contains(where: { rawKind(named: $0) == .string }) { return nil }
+            restricted = true
+        }
+        for key in ["anyOf", "oneOf"] {
+            for branch in object[key]?.arrayValue ?? [] where rawKinds(branch).contains(.string) {
+                guard let values = stringEnum(branch) else { return nil }
+                strings += values.filter { !strings.contains($0) }
+                restricted = true
+            }
+        }
+        return restricted || !strings.isEmpty ? strings : nil
     }
 
     /// The schema without its string part (for the JSON-literal alternatives), or nil when nothing is left.
