@@ -41,8 +41,8 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: swiftSettings),
         .target(name: "Gateway",
-                dependencies: ["JSON", "ChatTemplate", "ToolParsing", "CallTable", "Backends", "OpenAIAPI",
-                               "HTTPServer", .product(name: "Logging", package: "swift-log"),
+                dependencies: ["JSON", "ChatTemplate", "ToolParsing", "ToolGrammar", "CallTable", "Backends",
+                               "OpenAIAPI", "HTTPServer", .product(name: "Logging", package: "swift-log"),
                                .product(name: "Yams", package: "Yams")],
                 swiftSettings: swiftSettings),
         .executableTarget(
@@ -67,7 +67,7 @@ let package = Package(
                     exclude: ["Support/llama_grammar_check.py"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests",
                     dependencies: ["Gateway", "FakeBackend", "HTTPServer", "Backends", "OpenAIAPI", "CallTable",
-                                   "ChatTemplate", "ToolParsing", "JSON", .product(name: "Logging", package: "swift-log")],
+                                   "ChatTemplate", "ToolParsing", "ToolGrammar", "JSON", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
     ]
 )
