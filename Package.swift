@@ -69,5 +69,8 @@ let package = Package(
                     dependencies: ["Gateway", "FakeBackend", "HTTPServer", "Backends", "OpenAIAPI", "CallTable",
                                    "ChatTemplate", "ToolParsing", "ToolGrammar", "JSON", .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "JinjaTests", dependencies: ["Jinja", "JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Jinja", "JSON"],
+                    swiftSettings: swiftSettings),
     ]
 )

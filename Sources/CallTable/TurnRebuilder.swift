@@ -21,12 +21,13 @@ public enum RebuiltTurn: Sendable, Equatable {
     case exact(String, reasoning: String?)
     /// Some calls were known: their raw text where unchanged, the rest written by the family's `render`.
     case patched(String, reasoning: String?)
-    /// No call id was known: render the turn from structured data, as the template would.
-    case unknown
+    /// No call id was known (another gateway's, expired, or made up by the client): the turn written whole
+    /// by the family's `render`, from structured data.
+    case rendered(String)
 }
 
 /// Rebuilds assistant turns from the call table. It never fails: whatever is missing or edited is
-/// written with the family's `render`, and a turn with no known id is left to the chat template.
+/// written with the family's `render` (DESIGN.md: a miss is never an error).
 public struct TurnRebuilder: Sendable {
     public let store: any CallTableStore
     /// Writes calls as the model's family would have produced them (used for unknown or edited calls).
@@ -38,9 +39,9 @@ public struct TurnRebuilder: Sendable {
     }
 
     public func rebuild(content: String?, calls: [ReturnedCall]) -> RebuiltTurn {
-        guard !calls.isEmpty else { return .unknown }
+        guard !calls.isEmpty else { return .rendered(content ?? "") }
         let turns = calls.map { store.turn(forCallID: $0.id) }
-        guard let primary = turns.compactMap({ $0 }).first else { return .unknown }
+        guard let primary = turns.compactMap({ $0 }).first else { return .rendered((content ?? "") + render(calls)) }
 
         let sameTurn = turns.allSatisfy { $0 == nil || $0 == primary }
         let contentIntact = Self.sameContent(content, primary.content)

@@ -5,17 +5,40 @@ public import Jinja
 /// `apply_chat_template(..., tokenize=False)` does.
 public struct ChatTemplate: Sendable {
     public let template: Template
+    private let probes: CapabilityBox
 
-    /// Compiles template source (cached process-wide by source text).
-    public init(source: String) throws(ChatTemplateError) {
+    /// Compiles template source (cached process-wide by source text). `probeTokens` are the special tokens the
+    /// capability probes render with (templates often concatenate `bos_token`).
+    public init(source: String,
+                probeTokens: [(name: String, value: String)] = [("bos_token", "<s>"), ("eos_token", "</s>")])
+        throws(ChatTemplateError)
+    {
         do {
             template = try Template.compiled(source)
         } catch {
             throw .template(error)
         }
+        probes = CapabilityBox(tokens: probeTokens)
     }
 
     public var source: String { template.source }
+
+    /// What the template renders natively (probed on first use, then kept).
+    public var capabilities: ChatTemplateCapabilities {
+        probes.value { CapabilityProbe.detect(self, specialTokens: $0) }
+    }
+
+    /// Renders with `polyfill` filling in what the template cannot render itself (tools in the system prompt,
+    /// calls and results as text). Templates with native tool calling render exactly as ``render(_:limits:)``.
+    public func render(_ input: ChatRenderInput, polyfill: ToolCallingPolyfill, limits: RenderLimits = RenderLimits())
+        throws(ChatTemplateError) -> String
+    {
+        let needed = input.tools.map { !$0.isEmpty } ?? false
+            || input.messages.contains { $0["tool_calls"] != nil || $0["role"]?.stringValue == "tool" }
+            || input.messages.contains { $0["role"]?.stringValue == "system" }
+        guard needed else { return try render(input, limits: limits) }
+        return try render(try polyfill.apply(to: input, capabilities: capabilities), limits: limits)
+    }
 
     /// Renders a conversation: messages prepared as transformers does, variables in transformers' order
     /// (messages, tools, documents, add_generation_prompt, special tokens, extra keyword arguments).
@@ -55,3 +78,34 @@ public struct ChatTemplate: Sendable {
         return variables
     }
 }
+
+/// Capabilities computed once per template, on first use, from any thread.
+final class CapabilityBox: @unchecked Sendable {
+    private let tokens: [(name: String, value: String)]
+    private var mutex = pthread_mutex_t()
+    private var cached: ChatTemplateCapabilities?
+
+    init(tokens: [(name: String, value: String)]) {
+        self.tokens = tokens
+        pthread_mutex_init(&mutex, nil)
+    }
+
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func value(_ compute: ([(name: String, value: String)]) -> ChatTemplateCapabilities) -> ChatTemplateCapabilities {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        if let cached { return cached }
+        let computed = compute(tokens)
+        cached = computed
+        return computed
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif

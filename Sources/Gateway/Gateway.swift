@@ -102,8 +102,7 @@ public final class Gateway: Sendable {
     @Sendable public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         let start = ContinuousClock.now
         let route = Route(method: request.method, path: request.path)
-        var logger = self.logger
-        logger[metadataKey: "request_id"] = "\(request.id)"
+        let log = RequestLog(logger, requestID: request.id)
         if route.needsKey && !apiKeys.authorizes(authorizationHeader: request.headers["Authorization"]) {
             let response = OpenAIError.invalidAPIKey.response
             finished(route, response, start)
@@ -111,8 +110,8 @@ public final class Gateway: Sendable {
         }
         var response: HTTPResponse
         switch route {
-        case .chatCompletions: response = await chatCompletions(request, logger: logger)
-        case .completions: response = await completions(request, logger: logger)
+        case .chatCompletions: response = await chatCompletions(request, log: log)
+        case .completions: response = await completions(request, log: log)
         case .models: response = models()
         case .model(let name): response = model(String(name))
         case .health: response = await healthResponse()

@@ -10,6 +10,8 @@ struct ModelRuntime: Sendable {
     let backend: Backend
     let templates: ChatTemplateSet
     let family: Family
+    /// Tool calling in the family's format for a template that cannot render tools, calls or results itself.
+    let polyfill: ToolCallingPolyfill
     /// Special tokens for the template: the template source's own (tokenizer_config, /props), then the profile's.
     let specialTokens: [(name: String, value: String)]
     let reasoning: ReasoningSetting
@@ -70,7 +72,8 @@ struct ModelRuntime: Sendable {
         }
         let idStyle = profile.idStyle.flatMap(ToolCallIDStyle.init(rawValue:)) ?? family.idStyle
         return ModelRuntime(profile: profile, backend: backend, templates: templates, family: family,
-                            specialTokens: tokens, reasoning: reasoning, idStyle: idStyle,
+                            polyfill: ToolCallingPolyfill(family: family), specialTokens: tokens,
+                            reasoning: reasoning, idStyle: idStyle,
                             commit: CommitMode(rawValue: profile.streamArguments) ?? .validated,
                             constraint: profile.constrain ? field.content(dialect: profile.dialect) : nil)
     }

@@ -18,6 +18,7 @@ public final class Template: Sendable {
     private let normalizedSource: [UInt8]
     private let body: [Node]
     private let rootSlotCount: Int
+    private let layoutCount: Int
     private let slotsByName: [String: Int]
     private let globalSlots: [(slot: Int, value: Value)]
 
@@ -32,6 +33,7 @@ public final class Template: Sendable {
             body = try parser.parseTemplate()
             let root = parser.rootLayout
             rootSlotCount = root.slotCount
+            layoutCount = parser.layoutCount
             var names: [String: Int] = [:]
             for name in root.slotNames { names[name] = root.existingSlot(for: name) }
             slotsByName = names
@@ -65,13 +67,13 @@ public final class Template: Sendable {
         for (name, value) in variables {
             if let slot = slotsByName[name] { frame.slots[slot] = value }
         }
-        let renderer = Renderer(options: options, root: frame)
+        let renderer = Renderer(options: options, root: frame, layoutCount: layoutCount)
         do {
             _ = try body.render(renderer)
         } catch {
             throw error.resolvingLocation(in: normalizedSource)
         }
-        return renderer.out
+        return renderer.output.string()
     }
 
     /// Renders with the members of a JSON object as variables (wrapped, not copied).

@@ -10,13 +10,7 @@ public struct ChatCompletionRequest: Sendable {
     public var toolNames: [String]
     public var toolChoice: ToolChoice
     public var parallelToolCalls: Bool
-    public var stream: Bool
-    public var includeUsage: Bool
-    public var maxTokens: Int?
-    public var temperature: Double?
-    public var topP: Double?
-    public var seed: Int?
-    public var stop: [String]
+    public var sampling: Sampling
     public var user: String?
     /// Extra variables for the chat template (`chat_template_kwargs`, as vLLM and SGLang accept),
     /// e.g. `{"enable_thinking": false}`.
@@ -45,25 +39,9 @@ public struct ChatCompletionRequest: Sendable {
         toolNames = names
         toolChoice = try ToolChoice(fields.value("tool_choice"), toolNames: names, hasTools: !tools.isEmpty)
         parallelToolCalls = try fields.bool("parallel_tool_calls") ?? true
-        stream = try fields.bool("stream") ?? false
-        if let options = try fields.object("stream_options") {
-            includeUsage = try FieldReader(options, path: "stream_options").bool("include_usage") ?? false
-        } else {
-            includeUsage = false
-        }
-        let maxCompletionTokens = try fields.integer("max_completion_tokens", range: 1...Int(Int32.max))
-        let legacyMaxTokens = try fields.integer("max_tokens", range: 1...Int(Int32.max))
-        maxTokens = maxCompletionTokens ?? legacyMaxTokens
-        temperature = try fields.number("temperature", range: 0...2)
-        topP = try fields.number("top_p", range: 0...1)
-        seed = try fields.integer("seed")
-        stop = try fields.strings("stop") ?? []
-        if stop.count > 16 { throw .invalidValue(param: "stop", "at most 16 stop sequences are supported.") }
+        sampling = try Sampling(fields, maxTokenKeys: ["max_completion_tokens", "max_tokens"])
         user = try fields.string("user")
         chatTemplateArguments = try fields.object("chat_template_kwargs") ?? [:]
-        if let n = try fields.integer("n"), n != 1 {
-            throw .invalidValue(param: "n", "only n=1 is supported; send separate requests for more choices.")
-        }
     }
 
     private static func toolName(_ tool: JSONValue, at path: String) throws(OpenAIError) -> String {

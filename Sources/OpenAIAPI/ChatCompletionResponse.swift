@@ -23,31 +23,13 @@ public struct TokenUsage: Sendable, Equatable {
     }
 }
 
-/// A tool call as the gateway returns it.
-public struct ToolCallOutput: Sendable, Equatable {
-    public var id: String
-    public var name: String
-    /// The arguments JSON text.
-    public var arguments: String
-
-    public init(id: String, name: String, arguments: String) {
-        self.id = id
-        self.name = name
-        self.arguments = arguments
-    }
-
-    public var json: JSONValue {
-        ["id": .string(id), "type": "function", "function": ["name": .string(name), "arguments": .string(arguments)]]
-    }
-}
-
 /// The assistant message of a whole (non-streamed) response.
 public struct AssistantMessage: Sendable, Equatable {
     public var content: String?
     public var reasoningContent: String?
-    public var toolCalls: [ToolCallOutput]
+    public var toolCalls: [ToolCall]
 
-    public init(content: String?, reasoningContent: String? = nil, toolCalls: [ToolCallOutput] = []) {
+    public init(content: String?, reasoningContent: String? = nil, toolCalls: [ToolCall] = []) {
         self.content = content
         self.reasoningContent = reasoningContent
         self.toolCalls = toolCalls

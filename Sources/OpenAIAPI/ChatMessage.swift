@@ -12,11 +12,11 @@ public struct ChatMessage: Sendable {
     /// Text content; content parts of type `text` are joined with newlines (as vLLM does).
     public var content: String?
     public var name: String?
-    public var toolCalls: [ToolCallReference]
+    public var toolCalls: [ToolCall]
     public var toolCallID: String?
     public var raw: JSONObject
 
-    public init(role: Role, content: String?, name: String? = nil, toolCalls: [ToolCallReference] = [],
+    public init(role: Role, content: String?, name: String? = nil, toolCalls: [ToolCall] = [],
                 toolCallID: String? = nil, raw: JSONObject)
     {
         self.role = role
@@ -28,17 +28,22 @@ public struct ChatMessage: Sendable {
     }
 }
 
-/// A tool call inside an assistant message that a client sent back.
-public struct ToolCallReference: Sendable, Equatable {
+/// A tool call in OpenAI's wire shape: in an assistant message a client sent back, or in a response.
+public struct ToolCall: Sendable, Equatable {
     public var id: String
     public var name: String
-    /// The arguments JSON text (an object sent instead of a string is accepted and written compactly).
+    /// The arguments JSON text (in a request, an object sent instead of a string is accepted and written
+    /// compactly).
     public var arguments: String
 
     public init(id: String, name: String, arguments: String) {
         self.id = id
         self.name = name
         self.arguments = arguments
+    }
+
+    public var json: JSONValue {
+        ["id": .string(id), "type": "function", "function": ["name": .string(name), "arguments": .string(arguments)]]
     }
 }
 
@@ -50,13 +55,13 @@ extension ChatMessage {
             throw .invalidValue(param: fields.param("role"),
                                 "'\(roleName)' is not one of 'system', 'developer', 'user', 'assistant', 'tool'.")
         }
-        var toolCalls: [ToolCallReference] = []
+        var toolCalls: [ToolCall] = []
         if let calls = try fields.array("tool_calls") {
             guard role == .assistant else {
                 throw .invalidValue(param: fields.param("tool_calls"), "only assistant messages carry tool calls.")
             }
             for (i, call) in calls.enumerated() {
-                toolCalls.append(try ToolCallReference(call, at: "\(fields.param("tool_calls"))[\(i)]"))
+                toolCalls.append(try ToolCall(call, at: "\(fields.param("tool_calls"))[\(i)]"))
             }
         }
         let content = try Self.content(fields)
@@ -95,7 +100,7 @@ extension ChatMessage {
     }
 }
 
-extension ToolCallReference {
+extension ToolCall {
     init(_ value: JSONValue, at path: String) throws(OpenAIError) {
         let fields = try FieldReader.element(value, at: path)
         if let type = try fields.string("type"), type != "function" {

@@ -4,13 +4,7 @@ public import JSON
 public struct TextCompletionRequest: Sendable {
     public var model: String
     public var prompt: String
-    public var stream: Bool
-    public var includeUsage: Bool
-    public var maxTokens: Int?
-    public var temperature: Double?
-    public var topP: Double?
-    public var seed: Int?
-    public var stop: [String]
+    public var sampling: Sampling
 
     public init(json: JSONValue) throws(OpenAIError) {
         guard case .object(let object) = json else {
@@ -33,20 +27,7 @@ public struct TextCompletionRequest: Sendable {
         case nil:
             throw .missing(param: "prompt")
         }
-        stream = try fields.bool("stream") ?? false
-        if let options = try fields.object("stream_options") {
-            includeUsage = try FieldReader(options, path: "stream_options").bool("include_usage") ?? false
-        } else {
-            includeUsage = false
-        }
-        maxTokens = try fields.integer("max_tokens", range: 1...Int(Int32.max))
-        temperature = try fields.number("temperature", range: 0...2)
-        topP = try fields.number("top_p", range: 0...1)
-        seed = try fields.integer("seed")
-        stop = try fields.strings("stop") ?? []
-        if let n = try fields.integer("n"), n != 1 {
-            throw .invalidValue(param: "n", "only n=1 is supported; send separate requests for more choices.")
-        }
+        sampling = try Sampling(fields, maxTokenKeys: ["max_tokens"])
         if try fields.bool("echo") == true {
             throw .invalidValue(param: "echo", "echo is not supported.")
         }

@@ -32,10 +32,10 @@ struct TurnRebuilderTests {
         #expect(rebuilder(turn).rebuild(content: nil, calls: calls) == .exact(turn.rawText, reasoning: nil))
     }
 
-    @Test("no known id leaves the turn to the chat template")
+    @Test("a turn with no known id is written whole by the family's render, content first")
     func unknown() {
         let calls = [ReturnedCall(id: "zzz", name: "f", arguments: "{}")]
-        #expect(rebuilder(makeTurn(["a"])).rebuild(content: nil, calls: calls) == .unknown)
+        #expect(rebuilder(makeTurn(["a"])).rebuild(content: "Sure. ", calls: calls) == .rendered("Sure. " + Self.render(calls)))
     }
 
     @Test("reasoning comes back apart from the raw text")

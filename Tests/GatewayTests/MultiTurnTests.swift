@@ -50,13 +50,20 @@ struct MultiTurnTests {
             let profile = try gateway.profile(model)
             var asModelWrote = messages
             asModelWrote[1] = ["role": "assistant", "content": .string(raw)]
-            #expect(prompt == (try Fixtures.render(profile, messages: asModelWrote, tools: Chat.tools)))
+            // The turn starts where the generation prompt ended: spacing a template puts before an assistant's
+            // content (Mistral's "[/INST] ") is not the model's.
+            let generationPrompt = try Fixtures.render(profile, messages: [Chat.question], tools: Chat.tools)
+            var expected = try Fixtures.render(profile, messages: asModelWrote, tools: Chat.tools)
+            if let range = expected.range(of: generationPrompt + " " + raw) {
+                expected.replaceSubrange(range, with: generationPrompt + raw)
+            }
+            #expect(prompt == expected)
             // The test is only sharp if the template alone would have written the turn differently.
             #expect(prompt != (try Fixtures.render(profile, messages: messages, tools: Chat.tools)))
         }
     }
 
-    @Test("ids the table does not know are rendered by the template from the structured calls")
+    @Test("ids the table does not know are written by the family's render (for hermes, Qwen's own bytes)")
     func unknownIDs() async throws {
         try await withGateway { gateway in
             let calls = [ClientToolCall(id: "call_notFromThisGateway0000001", name: "get_weather",
@@ -67,7 +74,7 @@ struct MultiTurnTests {
             let expected = try Fixtures.render(try gateway.profile("qwen-llamacpp"), messages: messages,
                                                tools: Chat.tools)
             #expect(gateway.completionRequests.last?.prompt == expected)
-            #expect(expected.contains("{\"city\": \"Paris\"}"), "the template's own spacing")
+            #expect(expected.contains("{\"city\": \"Paris\"}"), "the family's spacing, not the client's")
         }
     }
 

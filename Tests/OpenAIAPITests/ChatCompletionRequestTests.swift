@@ -23,10 +23,10 @@ struct ChatCompletionRequestTests {
         #expect(r.messages[0].content == "a\nb")
         #expect(r.toolNames == ["get_weather"])
         #expect(r.toolChoice == .required)
-        #expect(!r.parallelToolCalls && r.stream && r.includeUsage)
-        #expect(r.maxTokens == 64)
-        #expect(r.temperature == 0.5 && r.topP == 1 && r.seed == 7)
-        #expect(r.stop == ["END"])
+        #expect(!r.parallelToolCalls && r.sampling.stream && r.sampling.includeUsage)
+        #expect(r.sampling.maxTokens == 64)
+        #expect(r.sampling.temperature == 0.5 && r.sampling.topP == 1 && r.sampling.seed == 7)
+        #expect(r.sampling.stop == ["END"])
         #expect(r.chatTemplateArguments["enable_thinking"] == false)
     }
 
@@ -38,8 +38,8 @@ struct ChatCompletionRequestTests {
            "function": {"name": "f", "arguments": "{\\"a\\": 1}"}}, {"id": "call_2", "function": {"name": "g", "arguments": {"b": 2}}}]},
          {"role": "tool", "tool_call_id": "call_1", "content": "42"}]}
         """)
-        #expect(r.messages[1].toolCalls == [ToolCallReference(id: "call_1", name: "f", arguments: #"{"a": 1}"#),
-                                            ToolCallReference(id: "call_2", name: "g", arguments: #"{"b":2}"#)])
+        #expect(r.messages[1].toolCalls == [ToolCall(id: "call_1", name: "f", arguments: #"{"a": 1}"#),
+                                            ToolCall(id: "call_2", name: "g", arguments: #"{"b":2}"#)])
         #expect(r.messages[1].content == nil)
         #expect(r.messages[2].toolCallID == "call_1")
         #expect(r.toolChoice == .none)
@@ -102,7 +102,7 @@ struct ChatCompletionResponseTests {
 
     @Test("a whole response is OpenAI-shaped")
     func completion() {
-        let message = AssistantMessage(content: nil, toolCalls: [ToolCallOutput(id: "call_x", name: "f", arguments: "{}")])
+        let message = AssistantMessage(content: nil, toolCalls: [ToolCall(id: "call_x", name: "f", arguments: "{}")])
         let body = writer.completion(message, finishReason: .toolCalls, usage: TokenUsage(promptTokens: 3, completionTokens: 4))
         #expect(body.serialized() == #"{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_x","type":"function","function":{"name":"f","arguments":"{}"}}]},"logprobs":null,"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"#)
     }

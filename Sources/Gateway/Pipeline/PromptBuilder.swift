@@ -35,10 +35,18 @@ struct PromptBuilder {
         }
     }
 
+    /// An assistant turn that goes into the prompt as text: where it is, its placeholder, and its bytes.
+    private struct TextTurn {
+        var index: Int
+        var sentinel: String
+        var text: String
+        var original: JSONValue
+    }
+
     func build(_ request: ChatCompletionRequest) throws(OpenAIError) -> BuiltPrompt {
         var messages: [JSONValue] = []
         messages.reserveCapacity(request.messages.count)
-        var substitutions: [(sentinel: String, text: String, original: JSONValue)] = []
+        var turns: [TextTurn] = []
         for message in request.messages {
             let original = JSONValue.object(message.raw)
             guard message.role == .assistant, !message.toolCalls.isEmpty else {
@@ -46,49 +54,43 @@ struct PromptBuilder {
                 continue
             }
             let returned = message.toolCalls.map { ReturnedCall(id: $0.id, name: $0.name, arguments: $0.arguments) }
+            let text: String
+            var reasoning: String?
             switch rebuilder.rebuild(content: message.content, calls: returned) {
-            case .exact(let text, let reasoning), .patched(let text, let reasoning):
-                // The template renders this turn as plain assistant text; the placeholder is then replaced
-                // by the model's own bytes. Private-use characters cannot collide with real content. The
-                // reasoning goes through the template, which decides whether earlier turns show it.
-                let sentinel = "\u{E000}toolgate-turn-\(substitutions.count)\u{E001}"
-                substitutions.append((sentinel, text, original))
-                var rebuilt: JSONObject = ["role": "assistant", "content": .string(sentinel)]
-                if let reasoning { rebuilt["reasoning_content"] = .string(reasoning) }
-                messages.append(.object(rebuilt))
-            case .unknown:
-                messages.append(original)
+            case .exact(let raw, let thought), .patched(let raw, let thought): (text, reasoning) = (raw, thought)
+            case .rendered(let written): text = written
             }
+            // The template renders this turn as plain assistant text; the placeholder is then replaced by the
+            // turn's bytes. Private-use characters cannot collide with real content. Reasoning goes through the
+            // template, which decides whether earlier turns show it.
+            let sentinel = "\u{E000}toolgate-turn-\(turns.count)\u{E001}"
+            turns.append(TextTurn(index: messages.count, sentinel: sentinel, text: text, original: original))
+            var placeholder: JSONObject = ["role": "assistant", "content": .string(sentinel)]
+            if let reasoning { placeholder["reasoning_content"] = .string(reasoning) }
+            messages.append(.object(placeholder))
         }
 
         let tools = request.toolChoice == .none || request.tools.isEmpty ? nil : request.tools
         var rendered = try render(messages, tools: tools, request: request)
-        var rebuilt = 0
-        var missing: [Int] = []
-        for (i, substitution) in substitutions.enumerated() {
-            if let range = rendered.range(of: substitution.sentinel) {
-                rendered.replaceSubrange(range, with: substitution.text)
-                rebuilt += 1
-            } else {
-                missing.append(i)
-            }
-        }
-        if !missing.isEmpty {
-            // The template did not print the turn's content as given (it rewrote or dropped it): render
-            // those turns from structured data instead, as if their ids were unknown.
-            for i in missing {
-                if let index = messages.firstIndex(of: .string(substitutions[i].sentinel), key: "content") {
-                    messages[index] = substitutions[i].original
-                }
+        if turns.contains(where: { rendered.range(of: $0.sentinel) == nil }) {
+            // The template did not print some turn's content as given (it rewrote or dropped it): those turns
+            // are rendered by the template from structured data instead.
+            turns.removeAll { turn in
+                guard rendered.range(of: turn.sentinel) == nil else { return false }
+                messages[turn.index] = turn.original
+                return true
             }
             rendered = try render(messages, tools: tools, request: request)
-            rebuilt = 0
-            for substitution in substitutions {
-                if let range = rendered.range(of: substitution.sentinel) {
-                    rendered.replaceSubrange(range, with: substitution.text)
-                    rebuilt += 1
-                }
-            }
+        }
+        // Where the model's output began: a template may put spacing between its generation prompt and an
+        // assistant turn's content (Mistral writes "[/INST] " + content) that the model never produced.
+        let spacing = turns.map { spacingBefore($0, in: rendered, messages: messages, tools: tools, request: request) }
+        var rebuilt = 0
+        for (turn, extra) in zip(turns, spacing) {
+            guard let range = rendered.range(of: turn.sentinel) else { continue }
+            let lower = rendered.utf8.index(range.lowerBound, offsetBy: -extra)
+            rendered.replaceSubrange(lower..<range.upperBound, with: turn.text)
+            rebuilt += 1
         }
 
         let forced: ForcedCall?
@@ -117,6 +119,20 @@ struct PromptBuilder {
                            rebuiltTurns: rebuilt, constraint: constraint, constraintProblem: problem)
     }
 
+    /// UTF-8 bytes of whitespace the template put between the generation prompt (the conversation before the
+    /// turn, rendered with `add_generation_prompt`) and the turn's content; 0 when the two do not line up.
+    private func spacingBefore(_ turn: TextTurn, in rendered: String, messages: [JSONValue], tools: [JSONValue]?,
+                               request: ChatCompletionRequest) -> Int
+    {
+        guard let range = rendered.range(of: turn.sentinel),
+              let prompt = try? render(Array(messages[..<turn.index]), tools: tools, request: request)
+        else { return 0 }
+        let before = rendered[..<range.lowerBound]
+        guard before.hasPrefix(prompt) else { return 0 }
+        let extra = before.utf8.dropFirst(prompt.utf8.count)
+        return extra.allSatisfy { $0 == 0x20 || $0 == 0x0A } ? extra.count : 0
+    }
+
     var reasoningMarkers: ReasoningMarkers? { runtime.reasoningMarkers }
 
     private func render(_ messages: [JSONValue], tools: [JSONValue]?,
@@ -128,7 +144,7 @@ struct PromptBuilder {
                                     specialTokens: runtime.specialTokens, extra: extra)
         do {
             let template = try runtime.templates.select(hasTools: tools != nil)
-            return try template.render(input)
+            return try template.render(input, polyfill: runtime.polyfill)
         } catch {
             // A template that raises is rejecting this conversation (e.g. "System role not supported").
             throw .invalidRequest("The model's chat template rejected the conversation: \(error)",
@@ -141,12 +157,5 @@ extension ForcedCall {
     var functionName: String? {
         if case .named(let name) = self { return name }
         return nil
-    }
-}
-
-extension Array where Element == JSONValue {
-    /// The index of the first object whose `key` equals `value`.
-    func firstIndex(of value: JSONValue, key: String) -> Int? {
-        firstIndex { $0[key].map { $0.isIdentical(to: value) } ?? false }
     }
 }

@@ -9,7 +9,7 @@ import ToolParsing
 
 extension Gateway {
     /// `POST /v1/chat/completions`: the whole pipeline.
-    func chatCompletions(_ http: HTTPRequest, logger: Logger) async -> HTTPResponse {
+    func chatCompletions(_ http: HTTPRequest, log: RequestLog) async -> HTTPResponse {
         let request: ChatCompletionRequest
         let runtime: ModelRuntime
         let prompt: BuiltPrompt
@@ -21,26 +21,26 @@ extension Gateway {
         } catch {
             return error.response
         }
-        var logger = logger
-        logger[metadataKey: "model"] = "\(request.model)"
-        logger[metadataKey: "parser"] = "\(runtime.family.name)"
+        var log = log
+        log.metadata["model"] = "\(request.model)"
+        log.metadata["parser"] = "\(runtime.family.name)"
         if let problem = prompt.constraintProblem {
-            logger.warning("forced tool call sent without a constraint", metadata: ["reason": "\(problem)"])
+            log.warning("forced tool call sent without a constraint", ["reason": "\(problem)"])
         }
         let backendRequest = backendRequest(for: request, runtime: runtime, prompt: prompt)
         let started = ContinuousClock.now
         let events = BackendEvents(runtime.backend.complete(backendRequest))
         let first: BackendEvents.First
         do { first = try await events.first() } catch {
-            return backendFailure(error, model: request.model, logger: logger).response
+            return backendFailure(error, model: request.model, log: log).response
         }
-        let commit = request.stream ? runtime.commit : .validated
+        let commit = request.sampling.stream ? runtime.commit : .validated
         let exchange = ChatExchange(runtime: runtime, request: request, prompt: prompt, commit: commit)
         let writer = ChatCompletionWriter(id: "chatcmpl-" + ResponseID.random(), created: Int(Date().timeIntervalSince1970),
-                                          model: request.model, includeUsage: request.includeUsage)
+                                          model: request.model, includeUsage: request.sampling.includeUsage)
         let context = ChatContext(gateway: self, runtime: runtime, request: request, prompt: prompt, writer: writer,
-                                  events: events, started: started, logger: logger)
-        if request.stream {
+                                  events: events, started: started, log: log)
+        if request.sampling.stream {
             return HTTPResponse(status: 200, headers: HTTPResponse.eventStreamHeaders, body: .stream { stream in
                 await context.stream(first: first, exchange: exchange, to: stream)
             })
@@ -54,7 +54,7 @@ extension Gateway {
                         prompt: BuiltPrompt) -> CompletionRequest
     {
         var stop = runtime.profile.stop
-        for s in request.stop where !stop.contains(s) { stop.append(s) }
+        for s in request.sampling.stop where !stop.contains(s) { stop.append(s) }
         if !request.parallelToolCalls && request.toolChoice != .none {
             for s in runtime.family.stopStrings where !stop.contains(s) { stop.append(s) }
         }
@@ -66,8 +66,9 @@ extension Gateway {
         }
         return CompletionRequest(
             prompt: prompt.text, model: runtime.profile.backendModel ?? runtime.profile.name,
-            maxTokens: request.maxTokens ?? runtime.profile.defaultMaxTokens, temperature: request.temperature,
-            topP: request.topP, seed: request.seed, stop: stop,
+            maxTokens: request.sampling.maxTokens ?? runtime.profile.defaultMaxTokens,
+            temperature: request.sampling.temperature, topP: request.sampling.topP, seed: request.sampling.seed,
+            stop: stop,
             // Always streamed from the backend: its first-byte and stall timeouts then apply, and a single-call
             // request can stop reading after the first call.
             stream: true, preservedTokens: runtime.preservedTokens, constraint: constraint)
@@ -83,7 +84,7 @@ struct ChatContext: Sendable {
     let writer: ChatCompletionWriter
     let events: BackendEvents
     let started: ContinuousClock.Instant
-    let logger: Logger
+    let log: RequestLog
 
     /// A whole (non-streamed) response.
     func whole(first: BackendEvents.First, exchange: ChatExchange) async -> HTTPResponse {
@@ -98,7 +99,7 @@ struct ChatContext: Sendable {
                 }
             }
         } catch {
-            return gateway.backendFailure(error, model: request.model, logger: logger).response
+            return gateway.backendFailure(error, model: request.model, log: log).response
         }
         _ = exchange.finish()
         let message = exchange.message
@@ -132,7 +133,7 @@ struct ChatContext: Sendable {
             }
         } catch {
             // The stream has started: the failure becomes a final error event and a clean end.
-            let failure = gateway.backendFailure(error, model: request.model, logger: logger)
+            let failure = gateway.backendFailure(error, model: request.model, log: log)
             _ = stream.write(ServerSentEvents.event(failure.envelope) + ServerSentEvents.done)
             return
         }
@@ -143,7 +144,7 @@ struct ChatContext: Sendable {
             out += ServerSentEvents.event(failure.envelope)
         } else {
             out += ServerSentEvents.event(writer.finishChunk(finishReason(message, finish)))
-            if request.includeUsage, let usage = TokenUsage(backend: finish?.1) {
+            if request.sampling.includeUsage, let usage = TokenUsage(backend: finish?.1) {
                 out += ServerSentEvents.event(writer.usageChunk(usage))
             }
         }
@@ -169,7 +170,7 @@ struct ChatContext: Sendable {
 
     private func assistantMessage(_ message: ParsedMessage) -> AssistantMessage {
         AssistantMessage(content: message.content, reasoningContent: message.reasoningContent,
-                         toolCalls: message.toolCalls.map { ToolCallOutput(id: $0.id, name: $0.name, arguments: $0.arguments) })
+                         toolCalls: message.toolCalls.map { ToolCall(id: $0.id, name: $0.name, arguments: $0.arguments) })
     }
 
     private func finishReason(_ message: ParsedMessage,
@@ -185,7 +186,7 @@ struct ChatContext: Sendable {
         let broken = message.diagnostics.filter { [.malformedCall, .truncatedCall, .streamedCallBroken].contains($0.kind) }
         guard !broken.isEmpty else { return nil }
         for _ in broken { gateway.metrics.recordMalformedCall(family: runtime.family.name) }
-        logger.warning("tool call did not parse", metadata: ["diagnostics": "\(broken.map(\.description))"])
+        log.warning("tool call did not parse", ["diagnostics": "\(broken.map(\.description))"])
         guard runtime.profile.failurePolicy == .strict else { return nil }
         return .badGateway("The model produced a tool call that did not parse (\(broken[0].message)). Raw output: "
                            + exchange.output, code: "malformed_tool_call")
@@ -197,6 +198,8 @@ struct ChatContext: Sendable {
             gateway.callTable.record(turn)
         }
         gateway.metrics.recordToolCalls(family: runtime.family.name, count: message.toolCalls.count)
+        log.debug("chat completion", ["tool_calls": "\(message.toolCalls.count)", "output_bytes": "\(exchange.output.utf8.count)",
+                                      "ms": "\(Int(started.secondsSince * 1000))", "finish": "\(finish?.0.description ?? "stop")"])
         guard let capture = gateway.capture else { return }
         let parsed: JSONValue = [
             "content": message.content.map(JSONValue.string) ?? .null,

@@ -4,10 +4,11 @@ import HTTPServer
 import JSON
 import Logging
 import OpenAIAPI
+import ToolParsing
 
 extension Gateway {
     /// `POST /v1/completions`: a raw prompt passed through to the model's backend, text out.
-    func completions(_ http: HTTPRequest, logger: Logger) async -> HTTPResponse {
+    func completions(_ http: HTTPRequest, log: RequestLog) async -> HTTPResponse {
         let request: TextCompletionRequest
         let runtime: ModelRuntime
         do {
@@ -19,17 +20,17 @@ extension Gateway {
         }
         let backendRequest = CompletionRequest(
             prompt: request.prompt, model: runtime.profile.backendModel ?? runtime.profile.name,
-            maxTokens: request.maxTokens ?? runtime.profile.defaultMaxTokens, temperature: request.temperature,
-            topP: request.topP, seed: request.seed, stop: request.stop, stream: request.stream,
+            maxTokens: request.sampling.maxTokens ?? runtime.profile.defaultMaxTokens, temperature: request.sampling.temperature,
+            topP: request.sampling.topP, seed: request.sampling.seed, stop: request.sampling.stop, stream: request.sampling.stream,
             preservedTokens: runtime.preservedTokens)
         let writer = TextCompletionWriter(id: "cmpl-" + ResponseID.random(), created: Int(Date().timeIntervalSince1970),
                                           model: request.model)
         let events = BackendEvents(runtime.backend.complete(backendRequest))
         let first: BackendEvents.First
         do { first = try await events.first() } catch {
-            return backendFailure(error, model: request.model, logger: logger).response
+            return backendFailure(error, model: request.model, log: log).response
         }
-        guard request.stream else {
+        guard request.sampling.stream else {
             var text = first.text
             var finish = first.finish
             do {
@@ -40,13 +41,13 @@ extension Gateway {
                     }
                 }
             } catch {
-                return backendFailure(error, model: request.model, logger: logger).response
+                return backendFailure(error, model: request.model, log: log).response
             }
             let body = writer.completion(text: text, finishReason: finish.map { OpenAIAPI.FinishReason(backend: $0.0) } ?? .stop,
                                          usage: finish.flatMap { TokenUsage(backend: $0.1) })
             return .json(200, Array(body.serialized().utf8))
         }
-        let includeUsage = request.includeUsage
+        let includeUsage = request.sampling.includeUsage
         return HTTPResponse(status: 200, headers: HTTPResponse.eventStreamHeaders, body: .stream { stream in
             var finish = first.finish
             if !first.text.isEmpty { _ = stream.write(ServerSentEvents.event(writer.chunk(text: first.text))) }
@@ -59,7 +60,7 @@ extension Gateway {
                     }
                 }
             } catch {
-                let failure = self.backendFailure(error, model: request.model, logger: logger)
+                let failure = self.backendFailure(error, model: request.model, log: log)
                 _ = stream.write(ServerSentEvents.event(failure.envelope))
                 _ = stream.write(ServerSentEvents.done)
                 return
@@ -84,13 +85,13 @@ extension Gateway {
     }
 
     /// A backend failure: counted, logged, and worded for the client.
-    func backendFailure(_ error: any Error, model: String, logger: Logger) -> OpenAIError {
+    func backendFailure(_ error: any Error, model: String, log: RequestLog) -> OpenAIError {
         guard let error = error as? BackendError else {
-            logger.error("backend call failed: \(error)")
+            log.error("backend call failed: \(error)")
             return .badGateway("The model backend failed: \(error)")
         }
         metrics.recordBackendError(model: model, kind: error.code)
-        logger.warning("backend failed", metadata: ["model": "\(model)", "error": "\(error)"])
+        log.warning("backend failed", ["model": "\(model)", "error": "\(error)"])
         return OpenAIError(backend: error)
     }
 }
@@ -121,10 +122,8 @@ extension TokenUsage {
 
 /// Response ids: random alphanumerics.
 enum ResponseID {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-
     static func random(length: Int = 24) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+        var generator = ToolCallIDGenerator()
+        return generator.alphanumerics(length)
     }
 }

@@ -2,8 +2,8 @@
 /// Those that are generators in jinja2 (map, select, items, unique, batch, slice, …) return single-pass
 /// generator objects here too, so `tojson`, `length` and printing behave as they do in Python.
 extension Filters {
-    static let sequenceFilters: [(String, Function)] = [
-        ("join", { r, v, args throws(JinjaError) in
+    static let sequenceFilters: [FilterFunction] = [
+        FilterFunction("join") { r, v, args throws(JinjaError) in
             let bound = try args.bind("join", ["d", "attribute"])
             let separator = try (bound[0] ?? .string("")).str()
             var items = try v.iterate().array
@@ -17,59 +17,59 @@ extension Filters {
                 try item.appendStr(to: &out)
             }
             return .string(out)
-        }),
-        ("list", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("list") { _, v, args throws(JinjaError) in
             _ = try args.bind("list", [])
             if case .jsonArray = v { return v }
             return try v.iterate().listValue
-        }),
-        ("first", { _, v, _ throws(JinjaError) in
+        },
+        FilterFunction("first") { _, v, _ throws(JinjaError) in
             if case .object(let o) = v, let s = o as? SequenceObject {
                 if let first = s.takeFirst() { return first }
             } else if let first = try v.iterate().first {
                 return first
             }
             return .undefined(Undefined(reason: .hint("No first item, sequence was empty.")))
-        }),
-        ("last", { _, v, _ throws(JinjaError) in
+        },
+        FilterFunction("last") { _, v, _ throws(JinjaError) in
             if case .object(let o) = v, let s = o as? SequenceObject, s.isSinglePass {
                 throw JinjaError(.type, "'\(s.typeName)' object is not reversible")
             }
             if let last = try v.iterate().last { return last }
             return .undefined(Undefined(reason: .hint("No last item, sequence was empty.")))
-        }),
-        ("items", { _, v, _ throws(JinjaError) in
+        },
+        FilterFunction("items") { _, v, _ throws(JinjaError) in
             if v.isUndefined { return .object(SequenceObject(.generator, [])) }
             guard v.isMapping else { throw JinjaError(.type, "Can only get item pairs from a mapping.") }
             return .object(SequenceObject(.generator, Methods.items(of: v)))
-        }),
-        ("map", { r, v, args throws(JinjaError) in
+        },
+        FilterFunction("map") { r, v, args throws(JinjaError) in
             guard v.isTruthy else { return .object(SequenceObject(.generator, [])) }
             let function = try mapFunction(args)
             var out: [Value] = []
             for item in try v.iterate() { out.append(try function(r, item)) }
             return .object(SequenceObject(.generator, out))
-        }),
-        ("select", { r, v, args throws(JinjaError) in try selectOrReject(r, v, args, keep: true, byAttribute: false) }),
-        ("reject", { r, v, args throws(JinjaError) in try selectOrReject(r, v, args, keep: false, byAttribute: false) }),
-        ("selectattr", { r, v, args throws(JinjaError) in try selectOrReject(r, v, args, keep: true, byAttribute: true) }),
-        ("rejectattr", { r, v, args throws(JinjaError) in try selectOrReject(r, v, args, keep: false, byAttribute: true) }),
-        ("sort", { r, v, args throws(JinjaError) in
+        },
+        FilterFunction("select") { r, v, args throws(JinjaError) in try selectOrReject(r, v, args, keep: true, byAttribute: false) },
+        FilterFunction("reject") { r, v, args throws(JinjaError) in try selectOrReject(r, v, args, keep: false, byAttribute: false) },
+        FilterFunction("selectattr") { r, v, args throws(JinjaError) in try selectOrReject(r, v, args, keep: true, byAttribute: true) },
+        FilterFunction("rejectattr") { r, v, args throws(JinjaError) in try selectOrReject(r, v, args, keep: false, byAttribute: true) },
+        FilterFunction("sort") { r, v, args throws(JinjaError) in
             let bound = try args.bind("sort", ["reverse", "case_sensitive", "attribute"])
             let key = try multiAttributeGetter(bound[2], caseSensitive: bound[1]?.isTruthy ?? false)
             let items = try v.iterate().array
             var keys: [Value] = []
             for item in items { keys.append(try key(r, item)) }
             return .list(try stableSort(items, keys: keys, reverse: bound[0]?.isTruthy ?? false))
-        }),
-        ("dictsort", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("dictsort") { _, v, args throws(JinjaError) in
             let bound = try args.bind("dictsort", ["case_sensitive", "by", "reverse"])
             let by = bound[1]?.stringValue ?? "key"
             guard by == "key" || by == "value" else {
                 throw JinjaError(.filterArgument, "You can only sort by either \"key\" or \"value\"")
             }
             guard v.isMapping else { throw JinjaError(.undefined, "'\(v.typeRepr)' has no attribute 'items'") }
-            let items = Methods.items(of: v)
+            let items = Methods.items(of: v).array
             let caseSensitive = bound[0]?.isTruthy ?? false
             let keys = items.map { item -> Value in
                 guard case .tuple(let pair) = item else { return item }
@@ -77,8 +77,8 @@ extension Filters {
                 return caseSensitive ? k : ignoreCase(k)
             }
             return .list(try stableSort(items, keys: keys, reverse: bound[2]?.isTruthy ?? false))
-        }),
-        ("unique", { r, v, args throws(JinjaError) in
+        },
+        FilterFunction("unique") { r, v, args throws(JinjaError) in
             let bound = try args.bind("unique", ["case_sensitive", "attribute"])
             let caseSensitive = bound[0]?.isTruthy ?? false
             let getter = try attributeGetter(bound[1], default: nil)
@@ -94,10 +94,10 @@ extension Filters {
                 }
             }
             return .object(SequenceObject(.generator, out))
-        }),
-        ("min", { r, v, args throws(JinjaError) in try minOrMax(r, v, args, max: false) }),
-        ("max", { r, v, args throws(JinjaError) in try minOrMax(r, v, args, max: true) }),
-        ("sum", { r, v, args throws(JinjaError) in
+        },
+        FilterFunction("min") { r, v, args throws(JinjaError) in try minOrMax(r, v, args, max: false) },
+        FilterFunction("max") { r, v, args throws(JinjaError) in try minOrMax(r, v, args, max: true) },
+        FilterFunction("sum") { r, v, args throws(JinjaError) in
             let bound = try args.bind("sum", ["attribute", "start"])
             var total = bound[1] ?? .int(0)
             if total.stringValue != nil {
@@ -106,8 +106,8 @@ extension Filters {
             let getter = try attributeGetter(bound[0], default: nil)
             for item in try v.iterate() { total = try Operators.add(total, try getter(r, item)) }
             return total
-        }),
-        ("groupby", { r, v, args throws(JinjaError) in
+        },
+        FilterFunction("groupby") { r, v, args throws(JinjaError) in
             let bound = try args.bind("groupby", ["attribute", "default", "case_sensitive"], required: 1)
             let caseSensitive = bound[2]?.isTruthy ?? false
             let getter = try attributeGetter(bound[0], default: bound[1])
@@ -137,8 +137,8 @@ extension Filters {
             }
             try flush()
             return .list(groups)
-        }),
-        ("batch", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("batch") { _, v, args throws(JinjaError) in
             let bound = try args.bind("batch", ["linecount", "fill_with"], required: 1)
             guard let size = bound[0].flatMap(Slicing.integerIndex), size > 0 else {
                 throw JinjaError(.value, "batch size must be a positive integer")
@@ -159,8 +159,8 @@ extension Filters {
                 batches.append(.list(current))
             }
             return .object(SequenceObject(.generator, batches))
-        }),
-        ("slice", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("slice") { _, v, args throws(JinjaError) in
             let bound = try args.bind("slice", ["slices", "fill_with"], required: 1)
             guard let slices = bound[0].flatMap(Slicing.integerIndex), slices > 0 else {
                 throw JinjaError(.zeroDivision, "integer division or modulo by zero")
@@ -179,16 +179,16 @@ extension Filters {
                 out.append(.list(part))
             }
             return .object(SequenceObject(.generator, out))
-        }),
-        ("reverse", { _, v, _ throws(JinjaError) in
+        },
+        FilterFunction("reverse") { _, v, _ throws(JinjaError) in
             switch v {
-            case .string(let s): return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed())))
-            case .markup(let s): return .markup(String(String.UnicodeScalarView(s.unicodeScalars.reversed())))
+            case .string(let s): return .string(String(scalars: s.unicodeScalars.reversed()))
+            case .markup(let s): return .markup(String(scalars: s.unicodeScalars.reversed()))
             case .list, .jsonArray, .tuple, .dict, .jsonObject, .undefined:
-                return .object(SequenceObject(.reverseIterator, try v.iterate().reversed()))
+                return .object(SequenceObject(.reverseIterator, Array(try v.iterate().reversed())))
             case .object(let o):
                 if let s = o as? SequenceObject, !s.isSinglePass {
-                    return .object(SequenceObject(.reverseIterator, s.items.reversed()))
+                    return .object(SequenceObject(.reverseIterator, Array(s.items.reversed())))
                 }
                 guard let items = try o.iterate() else {
                     throw JinjaError(.filterArgument, "argument must be iterable")
@@ -197,7 +197,7 @@ extension Filters {
             default:
                 throw JinjaError(.filterArgument, "argument must be iterable")
             }
-        }),
+        },
     ]
 
     /// Python's `ignore_case`: strings compare lowercased.
@@ -291,6 +291,8 @@ extension Filters {
         return { r, item throws(JinjaError) in try filter(r, item, rest) }
     }
 
+    private static let truthTest = TestFunction("bool") { _, value, _ in value.isTruthy }
+
     private static func selectOrReject(_ r: Renderer, _ v: Value, _ args: Arguments, keep: Bool, byAttribute: Bool)
         throws(JinjaError) -> Value
     {
@@ -304,7 +306,7 @@ extension Filters {
             transform = try attributeGetter(attribute, default: nil)
             offset = 1
         }
-        var test: Tests.Function = { _, value, _ in value.isTruthy }
+        var test: TestFunction = truthTest
         var testArgs = Arguments()
         if args.positional.count > offset {
             let name = try args.positional[offset].str()
@@ -360,7 +362,7 @@ final class GroupTuple: RuntimeObject, @unchecked Sendable {
     override var repr: String { (try? Value.tuple([grouper, .list(list)]).repr()) ?? "()" }
     override var length: Int? { 2 }
 
-    override func iterate() throws(JinjaError) -> [Value]? { [grouper, .list(list)] }
+    override func iterate() throws(JinjaError) -> ValueList? { ValueList([grouper, .list(list)]) }
 
     override func element(at index: Int) -> Value? {
         switch index {

@@ -1,34 +1,34 @@
 /// String filters: case, trimming, replacing, indenting, truncating, formatting.
 extension Filters {
-    static let stringFilters: [(String, Function)] = [
-        ("trim", { _, v, args throws(JinjaError) in
+    static let stringFilters: [FilterFunction] = [
+        FilterFunction("trim") { _, v, args throws(JinjaError) in
             let bound = try args.bind("trim", ["chars"])
             let s = try softString(v)
             let chars = try bound[0].flatMap { c throws(JinjaError) -> String? in c.isNone ? nil : try c.str() }
             return rewrap(s, StringMethods.strip(s.stringValue ?? "", chars: chars, leading: true, trailing: true))
-        }),
-        ("lower", { _, v, _ throws(JinjaError) in
+        },
+        FilterFunction("lower") { _, v, _ throws(JinjaError) in
             let s = try softString(v)
             return rewrap(s, (s.stringValue ?? "").lowercased())
-        }),
-        ("upper", { _, v, _ throws(JinjaError) in
+        },
+        FilterFunction("upper") { _, v, _ throws(JinjaError) in
             let s = try softString(v)
             return rewrap(s, (s.stringValue ?? "").uppercased())
-        }),
-        ("capitalize", { _, v, _ throws(JinjaError) in
+        },
+        FilterFunction("capitalize") { _, v, _ throws(JinjaError) in
             let s = try softString(v)
             return rewrap(s, StringMethods.capitalize(s.stringValue ?? ""))
-        }),
-        ("title", { _, v, _ throws(JinjaError) in
+        },
+        FilterFunction("title") { _, v, _ throws(JinjaError) in
             .string(title(try v.str()))
-        }),
-        ("center", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("center") { _, v, args throws(JinjaError) in
             let bound = try args.bind("center", ["width"])
             let width = bound[0].flatMap(Slicing.integerIndex) ?? 80
             let s = try softString(v)
             return rewrap(s, StringMethods.pad(s.stringValue ?? "", width: width, fill: " ", mode: "center"))
-        }),
-        ("replace", { r, v, args throws(JinjaError) in
+        },
+        FilterFunction("replace") { r, v, args throws(JinjaError) in
             let bound = try args.bind("replace", ["old", "new", "count"], required: 2)
             let count = bound[2].flatMap(Slicing.integerIndex) ?? -1
             let old = try (bound[0] ?? Value.none).str()
@@ -42,8 +42,8 @@ extension Filters {
                 return rewrap(base, StringMethods.replace(base.stringValue ?? "", old, newText, count: count))
             }
             return .string(StringMethods.replace(try v.str(), old, new, count: count))
-        }),
-        ("indent", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("indent") { _, v, args throws(JinjaError) in
             let bound = try args.bind("indent", ["width", "first", "blank"])
             let indentation: String
             switch bound[0] ?? .int(4) {
@@ -64,8 +64,8 @@ extension Filters {
             }
             if bound[1]?.isTruthy ?? false { text = indentation + text }
             return rewrap(s, text)
-        }),
-        ("truncate", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("truncate") { _, v, args throws(JinjaError) in
             let bound = try args.bind("truncate", ["length", "killwords", "end", "leeway"])
             let length = bound[0].flatMap(Slicing.integerIndex) ?? 255
             let killWords = bound[1]?.isTruthy ?? false
@@ -78,12 +78,12 @@ extension Filters {
             }
             let scalars = Array(s.unicodeScalars)
             if scalars.count <= length + leeway { return .string(s) }
-            let head = String(String.UnicodeScalarView(scalars.prefix(length - endCount)))
+            let head = String(scalars: scalars.prefix(length - endCount))
             if killWords { return .string(head + end) }
             let cut = StringMethods.rsplit(head, separator: " ", maxSplit: 1).first ?? head
             return .string(cut + end)
-        }),
-        ("wordcount", { _, v, _ throws(JinjaError) in
+        },
+        FilterFunction("wordcount") { _, v, _ throws(JinjaError) in
             var count = 0
             var inWord = false
             for scalar in try v.str().unicodeScalars {
@@ -92,8 +92,8 @@ extension Filters {
                 inWord = isWord
             }
             return .int(count)
-        }),
-        ("wordwrap", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("wordwrap") { _, v, args throws(JinjaError) in
             let bound = try args.bind("wordwrap", ["width", "break_long_words", "wrapstring", "break_on_hyphens"])
             let width = bound[0].flatMap(Slicing.integerIndex) ?? 79
             let breakLong = bound[1]?.isTruthy ?? true
@@ -101,8 +101,8 @@ extension Filters {
             let lines = StringMethods.splitLines(try v.str(), keepEnds: false)
             return .string(lines.map { wordWrap($0, width: width, breakLong: breakLong).joined(separator: wrap) }
                 .joined(separator: wrap))
-        }),
-        ("format", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("format") { _, v, args throws(JinjaError) in
             if !args.positional.isEmpty && !args.keywords.isEmpty {
                 throw JinjaError(.filterArgument, "can't handle positional and keyword arguments at the same time")
             }
@@ -116,16 +116,16 @@ extension Filters {
                 operand = .dict(dict)
             }
             return try Operators.binary(.mod, s, operand, limit: Int.max)
-        }),
-        ("striptags", { _, v, _ throws(JinjaError) in
+        },
+        FilterFunction("striptags") { _, v, _ throws(JinjaError) in
             .string(stripTags(try v.str()))
-        }),
-        ("urlencode", { _, v, _ throws(JinjaError) in
+        },
+        FilterFunction("urlencode") { _, v, _ throws(JinjaError) in
             switch v {
             case .string, .markup, .int, .float, .bool, .none, .bigInt, .undefined:
                 return .string(urlQuote(try v.str(), forQuery: false))
             default:
-                let pairs: [Value] = v.isMapping ? Methods.items(of: v) : try v.iterate().array
+                let pairs: [Value] = v.isMapping ? Methods.items(of: v).array : try v.iterate().array
                 var parts: [String] = []
                 for pair in pairs {
                     let kv = try pair.iterate()
@@ -134,10 +134,10 @@ extension Filters {
                 }
                 return .string(parts.joined(separator: "&"))
             }
-        }),
-        ("urlize", { _, v, _ throws(JinjaError) in
+        },
+        FilterFunction("urlize") { _, v, _ throws(JinjaError) in
             .string(urlize(try v.str()))
-        }),
+        },
     ]
 
     /// Keeps Markup-ness of the input, as markupsafe's methods do.
@@ -203,10 +203,10 @@ extension Filters {
             }
             var rest = Array(chunk.unicodeScalars)
             while breakLong && rest.count > width && width > 0 {
-                lines.append(String(String.UnicodeScalarView(rest.prefix(width))))
+                lines.append(String(scalars: rest.prefix(width)))
                 rest.removeFirst(width)
             }
-            current = String(String.UnicodeScalarView(rest))
+            current = String(scalars: rest)
             currentCount = rest.count
         }
         if currentCount > 0 { lines.append(StringMethods.strip(current, chars: nil, leading: false, trailing: true)) }

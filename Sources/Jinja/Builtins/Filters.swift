@@ -1,18 +1,29 @@
 import JSON
 
+/// A filter implementation, boxed so calls go straight to the closure (no reabstraction thunks).
+final class FilterFunction: Sendable {
+    let name: String
+    let body: Filters.Function
+
+    init(_ name: String, _ body: @escaping Filters.Function) {
+        self.name = name
+        self.body = body
+    }
+
+    @inline(__always)
+    func callAsFunction(_ r: Renderer, _ value: Value, _ args: Arguments) throws(JinjaError) -> Value {
+        try body(r, value, args)
+    }
+}
+
 /// jinja2's builtin filters, plus transformers' `tojson` (plain `json.dumps`, no HTML escaping).
 enum Filters {
     typealias Function = @Sendable (Renderer, Value, Arguments) throws(JinjaError) -> Value
 
-    static func lookup(_ name: String) -> Function? { all[name] }
+    static func lookup(_ name: String) -> FilterFunction? { all[name] }
 
-    static let all: [String: Function] = {
-        var filters: [String: Function] = [:]
-        for (name, function) in stringFilters { filters[name] = function }
-        for (name, function) in sequenceFilters { filters[name] = function }
-        for (name, function) in valueFilters { filters[name] = function }
-        return filters
-    }()
+    static let all: [String: FilterFunction] = Dictionary(
+        (stringFilters + sequenceFilters + valueFilters).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
     /// Python `soft_str`: strings (and Markup) as they are, anything else through `str()`.
     static func softString(_ v: Value) throws(JinjaError) -> Value {
@@ -22,46 +33,24 @@ enum Filters {
         }
     }
 
-    private static let valueFilters: [(String, Function)] = [
-        ("default", defaultFilter),
-        ("d", defaultFilter),
-        ("tojson", { _, v, args throws(JinjaError) in
-            let bound = try args.bind("tojson", ["ensure_ascii", "indent", "separators", "sort_keys"])
-            var dump = JSONDump()
-            dump.ensureASCII = bound[0]?.isTruthy ?? false
-            switch bound[1] ?? Value.none {
-            case .none: break
-            case .int(let n): dump.indent = String(repeating: " ", count: max(0, n))
-            case .bool(let b): dump.indent = b ? " " : ""
-            case .string(let s), .markup(let s): dump.indent = s
-            case let other: throw JinjaError(.type, "can't multiply sequence by non-int of type '\(other.typeName)'")
-            }
-            if dump.indent != nil { dump.itemSeparator = "," }
-            if let separators = bound[2], !separators.isNone {
-                let parts = try separators.iterate()
-                guard parts.count == 2, let item = parts[0].stringValue, let key = parts[1].stringValue else {
-                    throw JinjaError(.value, "separators must be a pair of strings")
-                }
-                dump.itemSeparator = item
-                dump.keySeparator = key
-            }
-            dump.sortKeys = bound[3]?.isTruthy ?? false
-            return .string(try dump.dumps(v))
-        }),
-        ("string", { _, v, args throws(JinjaError) in
+    private static let valueFilters: [FilterFunction] = [
+        FilterFunction("default", defaultFilter),
+        FilterFunction("d", defaultFilter),
+        FilterFunction("tojson") { _, v, args throws(JinjaError) in .string(try jsonDump(args).dumps(v)) },
+        FilterFunction("string") { _, v, args throws(JinjaError) in
             _ = try args.bind("string", [])
             return try softString(v)
-        }),
-        ("safe", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("safe") { _, v, args throws(JinjaError) in
             _ = try args.bind("safe", [])
             return .markup(try v.str())
-        }),
-        ("escape", escape),
-        ("e", escape),
-        ("forceescape", { _, v, _ throws(JinjaError) in .markup(PythonRepr.htmlEscape(try v.str())) }),
-        ("length", length),
-        ("count", length),
-        ("abs", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("escape", escape),
+        FilterFunction("e", escape),
+        FilterFunction("forceescape") { _, v, _ throws(JinjaError) in .markup(PythonRepr.htmlEscape(try v.str())) },
+        FilterFunction("length", length),
+        FilterFunction("count", length),
+        FilterFunction("abs") { _, v, args throws(JinjaError) in
             _ = try args.bind("abs", [])
             switch v {
             case .int(let i):
@@ -73,22 +62,22 @@ enum Filters {
             case .undefined(let u): throw u.error
             default: throw JinjaError(.type, "bad operand type for abs(): '\(v.typeName)'")
             }
-        }),
-        ("int", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("int") { _, v, args throws(JinjaError) in
             let bound = try args.bind("int", ["default", "base"])
             return try toInt(v, default: bound[0] ?? .int(0), base: bound[1].flatMap(Slicing.integerIndex) ?? 10)
-        }),
-        ("float", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("float") { _, v, args throws(JinjaError) in
             let bound = try args.bind("float", ["default"])
             return try toFloat(v) ?? bound[0] ?? .float(0)
-        }),
-        ("round", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("round") { _, v, args throws(JinjaError) in
             let bound = try args.bind("round", ["precision", "method"])
             let precision = bound[0].flatMap(Slicing.integerIndex) ?? 0
             let method = bound[1]?.stringValue ?? "common"
             return try round(v, precision: precision, method: method)
-        }),
-        ("attr", { r, v, args throws(JinjaError) in
+        },
+        FilterFunction("attr") { r, v, args throws(JinjaError) in
             let bound = try args.bind("attr", ["name"], required: 1)
             guard let name = bound[0]?.stringValue else { return .undefined(Undefined(reason: .plain)) }
             switch v {
@@ -99,20 +88,20 @@ enum Filters {
                 if let method = Methods.attribute(of: v, name) { return method }
             }
             return .undefined(Undefined(reason: .attribute(owner: v.typeRepr, name: name)))
-        }),
-        ("pprint", { _, v, _ throws(JinjaError) in .string(try PrettyPrint.format(v)) }),
-        ("filesizeformat", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("pprint") { _, v, _ throws(JinjaError) in .string(try PrettyPrint.format(v)) },
+        FilterFunction("filesizeformat") { _, v, args throws(JinjaError) in
             let bound = try args.bind("filesizeformat", ["binary"])
             return .string(try fileSize(v, binary: bound[0]?.isTruthy ?? false))
-        }),
-        ("random", { _, v, _ throws(JinjaError) in
+        },
+        FilterFunction("random") { _, v, _ throws(JinjaError) in
             let items = try v.iterate()
             guard let item = items.randomElement() else {
                 return .undefined(Undefined(reason: .hint("No random item, sequence was empty.")))
             }
             return item
-        }),
-        ("xmlattr", { _, v, args throws(JinjaError) in
+        },
+        FilterFunction("xmlattr") { _, v, args throws(JinjaError) in
             let bound = try args.bind("xmlattr", ["autospace"])
             guard let entries = v.mappingEntries else { throw JinjaError(.type, "xmlattr needs a mapping") }
             var parts: [String] = []
@@ -126,8 +115,33 @@ enum Filters {
             var text = parts.joined(separator: " ")
             if bound[0]?.isTruthy ?? true, !text.isEmpty { text = " " + text }
             return .string(text)
-        }),
+        },
     ]
+
+    /// transformers' `tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)`.
+    static func jsonDump(_ args: Arguments) throws(JinjaError) -> JSONDump {
+        let bound = try args.bind("tojson", ["ensure_ascii", "indent", "separators", "sort_keys"])
+        var dump = JSONDump()
+        dump.ensureASCII = bound[0]?.isTruthy ?? false
+        switch bound[1] ?? Value.none {
+        case .none: break
+        case .int(let n): dump.indent = String(repeating: " ", count: max(0, n))
+        case .bool(let b): dump.indent = b ? " " : ""
+        case .string(let s), .markup(let s): dump.indent = s
+        case let other: throw JinjaError(.type, "can't multiply sequence by non-int of type '\(other.typeName)'")
+        }
+        if dump.indent != nil { dump.itemSeparator = "," }
+        if let separators = bound[2], !separators.isNone {
+            let parts = try separators.iterate()
+            guard parts.count == 2, let item = parts[0].stringValue, let key = parts[1].stringValue else {
+                throw JinjaError(.value, "separators must be a pair of strings")
+            }
+            dump.itemSeparator = item
+            dump.keySeparator = key
+        }
+        dump.sortKeys = bound[3]?.isTruthy ?? false
+        return dump
+    }
 
     private static let defaultFilter: Function = { _, v, args throws(JinjaError) in
         let bound = try args.bind("default", ["default_value", "boolean"])

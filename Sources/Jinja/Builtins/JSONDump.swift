@@ -10,44 +10,57 @@ struct JSONDump {
     var keySeparator = ": "
     var sortKeys = false
 
-    func dumps(_ value: Value) throws(JinjaError) -> String {
-        // Request JSON with standard settings goes through the JSON module's byte writer.
-        if let json = value.plainJSON, !sortKeys || indent == nil, indent.map({ $0.allSatisfy { $0 == " " } }) ?? true {
-            let format = JSONFormat(itemSeparator: itemSeparator, keySeparator: keySeparator, indent: indent?.count,
-                                    ensureASCII: ensureASCII, sortKeys: sortKeys, pythonNumbers: true)
-            var bytes: [UInt8] = []
-            json.write(to: &bytes, format: format)
-            return String(decoding: bytes, as: UTF8.self)
-        }
-        var out: [UInt8] = []
-        try write(value, to: &out, level: 0)
-        return String(decoding: out, as: UTF8.self)
+    /// The byte writer for these settings (the default one is made once).
+    private var writer: Writer {
+        if indent == nil && itemSeparator == ", " && keySeparator == ": " { return Writer.standard }
+        return Writer(self)
     }
 
-    private func newline(_ out: inout [UInt8], level: Int) {
+    func dumps(_ value: Value) throws(JinjaError) -> String {
+        var out = ByteBuffer(capacity: 1024)
+        try dump(value, to: &out)
+        return out.string()
+    }
+
+    /// Appends the JSON text of `value` to `out`.
+    func dump(_ value: Value, to out: inout ByteBuffer) throws(JinjaError) {
+        switch value {
+        case .jsonArray(let a) where !sortKeys && !ensureASCII:
+            try writer.writeFast(json: .array(a), to: &out, level: 0)
+        case .jsonObject(let o) where !sortKeys && !ensureASCII:
+            try writer.writeFast(json: .object(o), to: &out, level: 0)
+        default:
+            try write(value, to: &out, level: 0)
+        }
+    }
+
+    private func newline(_ out: inout ByteBuffer, level: Int) {
         guard let indent else { return }
         out.append(UInt8(ascii: "\n"))
-        for _ in 0..<level { out.append(contentsOf: indent.utf8) }
+        for _ in 0..<level { out.append(indent) }
     }
 
-    private func write(_ value: Value, to out: inout [UInt8], level: Int) throws(JinjaError) {
-        guard level < Value.maxReprDepth else {
+    private func write(_ value: Value, to out: inout ByteBuffer, level: Int) throws(JinjaError) {
+        guard level < Value.maxReprDepth, level & 15 != 15 || StackGuard.hasRoom() else {
             throw JinjaError(.recursion, "maximum recursion depth exceeded while encoding a JSON object")
         }
         switch value {
-        case .none: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
-        case .bigInt(let s): out.append(contentsOf: s.utf8)
-        case .float(let d): out.append(contentsOf: JSONNumber.pythonRepr(d).utf8)
-        case .string(let s), .markup(let s): writeString(s, to: &out)
+        case .none: out.append("null")
+        case .bool(let b): out.append((b ? "true" : "false"))
+        case .int(let i): out.append(String(i))
+        case .bigInt(let s): out.append(s)
+        case .float(let d): out.append(JSONNumber.pythonRepr(d))
+        case .string(let s), .markup(let s):
+            if ensureASCII { writeString(s, to: &out) } else { Writer.appendQuoted(s, to: &out) }
         case .list(let a), .tuple(let a):
             try writeArray(a.count, to: &out, level: level) { (i, out) throws(JinjaError) in
                 try write(a[i], to: &out, level: level + 1)
             }
         case .jsonArray(let a):
-            try writeArray(a.count, to: &out, level: level) { (i, out) throws(JinjaError) in
-                try write(json: a[i], to: &out, level: level + 1)
+            if sortKeys || ensureASCII {
+                try write(json: .array(a), to: &out, level: level)
+            } else {
+                try writer.writeFast(json: .array(a), to: &out, level: level)
             }
         case .dict(let d):
             var entries: [(key: String, value: Value)] = []
@@ -55,17 +68,21 @@ struct JSONDump {
             if sortKeys { entries = try sortedEntries(d.entries, entries) }
             try writeObject(entries.count, to: &out, level: level) { (i, out) throws(JinjaError) in
                 writeString(entries[i].key, to: &out)
-                out.append(contentsOf: keySeparator.utf8)
+                out.append(keySeparator)
                 try write(entries[i].value, to: &out, level: level + 1)
             }
         case .jsonObject(let o):
-            try write(json: .object(o), to: &out, level: level)
+            if sortKeys || ensureASCII {
+                try write(json: .object(o), to: &out, level: level)
+            } else {
+                try writer.writeFast(json: .object(o), to: &out, level: level)
+            }
         case .undefined, .object:
             throw JinjaError(.type, "Object of type \(value.typeName) is not JSON serializable")
         }
     }
 
-    private func write(json: JSONValue, to out: inout [UInt8], level: Int) throws(JinjaError) {
+    private func write(json: JSONValue, to out: inout ByteBuffer, level: Int) throws(JinjaError) {
         switch json {
         case .array(let a):
             guard level < Value.maxReprDepth else {
@@ -82,25 +99,25 @@ struct JSONDump {
             if sortKeys { entries.sort { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) } }
             try writeObject(entries.count, to: &out, level: level) { (i, out) throws(JinjaError) in
                 writeString(entries[i].key, to: &out)
-                out.append(contentsOf: keySeparator.utf8)
+                out.append(keySeparator)
                 try write(json: entries[i].value, to: &out, level: level + 1)
             }
-        case .number(let n): out.append(contentsOf: n.pythonRepr.utf8)
+        case .number(let n): Writer.appendNumber(n, to: &out)
         case .string(let s): writeString(s, to: &out)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append((b ? "true" : "false"))
+        case .null: out.append("null")
         }
     }
 
-    private func writeArray(_ count: Int, to out: inout [UInt8], level: Int,
-                            _ element: (Int, inout [UInt8]) throws(JinjaError) -> Void) throws(JinjaError) {
+    private func writeArray(_ count: Int, to out: inout ByteBuffer, level: Int,
+                            _ element: (Int, inout ByteBuffer) throws(JinjaError) -> Void) throws(JinjaError) {
         out.append(UInt8(ascii: "["))
         guard count > 0 else {
             out.append(UInt8(ascii: "]"))
             return
         }
         for i in 0..<count {
-            if i > 0 { out.append(contentsOf: itemSeparator.utf8) }
+            if i > 0 { out.append(itemSeparator) }
             newline(&out, level: level + 1)
             try element(i, &out)
         }
@@ -108,15 +125,15 @@ struct JSONDump {
         out.append(UInt8(ascii: "]"))
     }
 
-    private func writeObject(_ count: Int, to out: inout [UInt8], level: Int,
-                             _ entry: (Int, inout [UInt8]) throws(JinjaError) -> Void) throws(JinjaError) {
+    private func writeObject(_ count: Int, to out: inout ByteBuffer, level: Int,
+                             _ entry: (Int, inout ByteBuffer) throws(JinjaError) -> Void) throws(JinjaError) {
         out.append(UInt8(ascii: "{"))
         guard count > 0 else {
             out.append(UInt8(ascii: "}"))
             return
         }
         for i in 0..<count {
-            if i > 0 { out.append(contentsOf: itemSeparator.utf8) }
+            if i > 0 { out.append(itemSeparator) }
             newline(&out, level: level + 1)
             try entry(i, &out)
         }
@@ -154,9 +171,9 @@ struct JSONDump {
         return indices.map { converted[$0] }
     }
 
-    private func writeString(_ s: String, to out: inout [UInt8]) {
+    private func writeString(_ s: String, to out: inout ByteBuffer) {
         if ensureASCII && s.utf8.contains(where: { $0 >= 0x7F }) {
-            out.append(contentsOf: s.jsonQuoted(ensureASCII: true).utf8)
+            out.append(s.jsonQuoted(ensureASCII: true))
             return
         }
         out.append(UInt8(ascii: "\""))
@@ -166,27 +183,16 @@ struct JSONDump {
                 continue
             }
             switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
-            case 0x09: out.append(contentsOf: #"\t"#.utf8)
-            case 0x08: out.append(contentsOf: #"\b"#.utf8)
-            case 0x0C: out.append(contentsOf: #"\f"#.utf8)
-            default: out.append(contentsOf: ("\\u00" + PythonRepr.hex(UInt32(b), width: 2)).utf8)
+            case UInt8(ascii: "\""): out.append(#"\""#)
+            case UInt8(ascii: "\\"): out.append(#"\\"#)
+            case 0x0A: out.append(#"\n"#)
+            case 0x0D: out.append(#"\r"#)
+            case 0x09: out.append(#"\t"#)
+            case 0x08: out.append(#"\b"#)
+            case 0x0C: out.append(#"\f"#)
+            default: out.append(("\\u00" + PythonRepr.hex(UInt32(b), width: 2)))
             }
         }
         out.append(UInt8(ascii: "\""))
-    }
-}
-
-extension Value {
-    /// The value as JSON when it is JSON-backed or a plain scalar (no conversion of containers).
-    var plainJSON: JSONValue? {
-        switch self {
-        case .jsonArray(let a): return .array(a)
-        case .jsonObject(let o): return .object(o)
-        default: return nil
-        }
     }
 }

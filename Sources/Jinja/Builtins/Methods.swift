@@ -9,6 +9,18 @@ enum Methods {
     static let unsafeListMethods: Set<String> = ["append", "clear", "extend", "insert", "pop", "remove", "reverse", "sort"]
     static let tupleMethods: Set<String> = ["count", "index"]
 
+    static let numberNames: Set<String> = ["real", "imag", "numerator", "denominator", "bit_length", "conjugate",
+                                           "is_integer"]
+
+    /// Every attribute name of any builtin value type.
+    static let allNames: Set<String> = StringMethods.names.union(dictMethods).union(unsafeDictMethods)
+        .union(listMethods).union(unsafeListMethods).union(tupleMethods).union(numberNames)
+
+    /// Every name that is a Python attribute of some builtin value type (or a dunder).
+    static func isBuiltinAttributeName(_ name: String) -> Bool {
+        name.isDunder || allNames.contains(name)
+    }
+
     /// The sandbox's refusal: an undefined value that raises SecurityError when used.
     static func unsafe(_ base: Value, _ name: String) -> Value {
         .undefined(Undefined(reason: .unsafe(
@@ -18,7 +30,8 @@ enum Methods {
     /// The Python attribute `name` of a builtin value (a bound method or the sandbox's refusal), or nil when
     /// the type has no such attribute.
     static func attribute(of base: Value, _ name: String) -> Value? {
-        if name.hasPrefix("__") && name.hasSuffix("__") && name.count > 4 { return unsafe(base, name) }
+        if name.isDunder { return unsafe(base, name) }
+        guard allNames.contains(name) else { return nil }
         let known: Bool
         switch base {
         case .string, .markup:
@@ -125,12 +138,12 @@ enum Methods {
         }
     }
 
-    /// `dict.items()` as (key, value) tuples.
-    static func items(of d: Value) -> [Value] {
+    /// `dict.items()`: (key, value) tuples, made only when read.
+    static func items(of d: Value) -> ValueList {
         switch d {
-        case .jsonObject(let o): return o.map { Value.tuple([.string($0.key), Value(json: $0.value)]) }
-        case .dict(let dict): return dict.entries.map { Value.tuple([$0.key, $0.value]) }
-        default: return []
+        case .jsonObject(let o): return ValueList(entriesOf: o)
+        case .dict(let dict): return ValueList(entriesOf: dict)
+        default: return ValueList([])
         }
     }
 

@@ -195,7 +195,7 @@ enum StringFormatter {
                 throw JinjaError(.value, "Unknown format code '\(spec.type.map(String.init) ?? "")' for object of type 'str'")
             }
             var body = s
-            if let p = spec.precision { body = String(String.UnicodeScalarView(s.unicodeScalars.prefix(p))) }
+            if let p = spec.precision { body = String(scalars: s.unicodeScalars.prefix(p)) }
             return align(body, spec, defaultAlign: "<", signLength: 0)
         case .int, .bool, .float, .bigInt:
             return try formatNumber(value, spec)

@@ -39,7 +39,7 @@ enum StringMethods {
             let bound = try args.bind(name, ["prefix", "start", "end"], required: 1)
             let scalars = Array(s.unicodeScalars)
             let (lower, upper) = try Slicing.bounds(length: scalars.count, start: bound[1], stop: bound[2])
-            let region = String(String.UnicodeScalarView(scalars[lower..<upper]))
+            let region = String(scalars: scalars[lower..<upper])
             let candidates: [Value]
             switch bound[0] ?? Value.none {
             case .tuple(let t): candidates = t
@@ -137,10 +137,10 @@ enum StringMethods {
             let bound = try args.bind(name, ["fix"], required: 1)
             guard let fix = bound[0]?.stringValue else { throw JinjaError(.type, "must be str") }
             if name == "removeprefix", s.unicodeScalars.starts(with: fix.unicodeScalars) {
-                return text(String(String.UnicodeScalarView(s.unicodeScalars.dropFirst(fix.unicodeScalars.count))))
+                return text(String(scalars: s.unicodeScalars.dropFirst(fix.unicodeScalars.count)))
             }
             if name == "removesuffix", !fix.isEmpty, s.unicodeScalars.reversed().starts(with: fix.unicodeScalars.reversed()) {
-                return text(String(String.UnicodeScalarView(s.unicodeScalars.dropLast(fix.unicodeScalars.count))))
+                return text(String(scalars: s.unicodeScalars.dropLast(fix.unicodeScalars.count)))
             }
             return text(s)
         case "expandtabs":
@@ -185,23 +185,31 @@ enum StringMethods {
     // MARK: Implementations
 
     static func strip(_ s: String, chars: String?, leading: Bool, trailing: Bool) -> String {
-        let scalars = s.unicodeScalars
-        let set: Set<Unicode.Scalar>? = chars.map { Set($0.unicodeScalars) }
+        let set: [Unicode.Scalar]? = chars.map { Array($0.unicodeScalars) }
         func stripped(_ c: Unicode.Scalar) -> Bool { set?.contains(c) ?? PythonText.isWhitespace(c) }
-        var start = scalars.startIndex
-        var end = scalars.endIndex
-        if leading {
-            while start < end && stripped(scalars[start]) { start = scalars.index(after: start) }
-        }
-        if trailing {
-            while end > start {
-                let before = scalars.index(before: end)
-                guard stripped(scalars[before]) else { break }
-                end = before
+        var copy = s
+        let (start, end) = copy.withUTF8 { bytes -> (Int, Int) in
+            var start = 0
+            var end = bytes.count
+            if leading {
+                while start < end {
+                    let (scalar, length) = PythonText.scalarAndLength(bytes, at: start)
+                    guard stripped(scalar) else { break }
+                    start += length
+                }
             }
+            if trailing {
+                while end > start {
+                    var lead = end - 1
+                    while lead > start && bytes[lead] & 0xC0 == 0x80 { lead -= 1 }
+                    guard stripped(PythonText.scalarAndLength(bytes, at: lead).0) else { break }
+                    end = lead
+                }
+            }
+            return (start, end)
         }
-        if start == scalars.startIndex && end == scalars.endIndex { return s }
-        return String(scalars[start..<end])
+        if start == 0 && end == s.utf8.count { return s }
+        return s.utf8Slice(start..<end)
     }
 
     static func split(_ s: String, separator: String?, maxSplit: Int) -> [String] {
@@ -223,22 +231,22 @@ enum StringMethods {
             if maxSplit >= 0 && parts.count == maxSplit {
                 var end = scalars.count
                 while end > i && PythonText.isWhitespace(scalars[end - 1]) { end -= 1 }
-                parts.append(String(String.UnicodeScalarView(scalars[i..<end])))
+                parts.append(String(scalars: scalars[i..<end]))
                 break
             }
             let start = i
             while i < scalars.count && !PythonText.isWhitespace(scalars[i]) { i += 1 }
-            parts.append(String(String.UnicodeScalarView(scalars[start..<i])))
+            parts.append(String(scalars: scalars[start..<i]))
         }
         return parts
     }
 
     static func rsplit(_ s: String, separator: String?, maxSplit: Int) -> [String] {
         guard maxSplit >= 0 else { return split(s, separator: separator, maxSplit: -1) }
-        let reversed = String(String.UnicodeScalarView(s.unicodeScalars.reversed()))
-        let reversedSeparator = separator.map { String(String.UnicodeScalarView($0.unicodeScalars.reversed())) }
+        let reversed = String(scalars: s.unicodeScalars.reversed())
+        let reversedSeparator = separator.map { String(scalars: $0.unicodeScalars.reversed()) }
         return split(reversed, separator: reversedSeparator, maxSplit: maxSplit).reversed().map {
-            String(String.UnicodeScalarView($0.unicodeScalars.reversed()))
+            String(scalars: $0.unicodeScalars.reversed())
         }
     }
 
@@ -254,14 +262,14 @@ enum StringMethods {
             if isBreak {
                 var end = i + 1
                 if c == 0x0D && end < scalars.count && scalars[end] == "\n" { end += 1 }
-                lines.append(String(String.UnicodeScalarView(scalars[start..<(keepEnds ? end : i)])))
+                lines.append(String(scalars: scalars[start..<(keepEnds ? end : i)]))
                 start = end
                 i = end
             } else {
                 i += 1
             }
         }
-        if start < scalars.count { lines.append(String(String.UnicodeScalarView(scalars[start...]))) }
+        if start < scalars.count { lines.append(String(scalars: scalars[start...])) }
         return lines
     }
 
@@ -330,7 +338,7 @@ enum StringMethods {
 
     static func capitalize(_ s: String) -> String {
         guard let first = s.unicodeScalars.first else { return s }
-        return first.properties.titlecaseMapping + String(String.UnicodeScalarView(s.unicodeScalars.dropFirst())).lowercased()
+        return first.properties.titlecaseMapping + String(scalars: s.unicodeScalars.dropFirst()).lowercased()
     }
 
     static func pad(_ s: String, width: Int, fill: String, mode: String) -> String {

@@ -1,10 +1,26 @@
+/// A test implementation, boxed so calls go straight to the closure (no reabstraction thunks).
+final class TestFunction: Sendable {
+    let name: String
+    let body: Tests.Function
+
+    init(_ name: String, _ body: @escaping Tests.Function) {
+        self.name = name
+        self.body = body
+    }
+
+    @inline(__always)
+    func callAsFunction(_ r: Renderer, _ value: Value, _ args: Arguments) throws(JinjaError) -> Bool {
+        try body(r, value, args)
+    }
+}
+
 /// jinja2's builtin tests (`x is defined`, `x is string`, …), with Python's notion of each type.
 enum Tests {
     typealias Function = @Sendable (Renderer, Value, Arguments) throws(JinjaError) -> Bool
 
-    static func lookup(_ name: String) -> Function? { all[name] }
+    static func lookup(_ name: String) -> TestFunction? { all[name] }
 
-    static let all: [String: Function] = Dictionary(entries, uniquingKeysWith: { first, _ in first })
+    static let all: [String: TestFunction] = Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 
     private static func one(_ name: String, _ args: Arguments) throws(JinjaError) -> Value {
         let bound = try args.bind(name, ["other"], required: 1)
@@ -70,49 +86,49 @@ enum Tests {
         return StringMethods.predicate(predicate)?(text) ?? false
     }
 
-    private static let entries: [(String, Function)] = [
-        ("defined", { _, v, _ in !v.isUndefined }),
-        ("undefined", { _, v, _ in v.isUndefined }),
-        ("none", { _, v, _ in v.isNone }),
-        ("boolean", { _, v, _ in isBool(v, nil) }),
-        ("false", { _, v, _ in isBool(v, false) }),
-        ("true", { _, v, _ in isBool(v, true) }),
-        ("integer", { _, v, _ in
+    private static let entries: [TestFunction] = [
+        TestFunction("defined") { _, v, _ in !v.isUndefined },
+        TestFunction("undefined") { _, v, _ in v.isUndefined },
+        TestFunction("none") { _, v, _ in v.isNone },
+        TestFunction("boolean") { _, v, _ in isBool(v, nil) },
+        TestFunction("false") { _, v, _ in isBool(v, false) },
+        TestFunction("true") { _, v, _ in isBool(v, true) },
+        TestFunction("integer") { _, v, _ in
             switch v {
             case .int, .bigInt: return true
             default: return false
             }
-        }),
-        ("float", { _, v, _ in
+        },
+        TestFunction("float") { _, v, _ in
             if case .float = v { return true }
             return false
-        }),
-        ("number", { _, v, _ in v.isNumber }),
-        ("string", { _, v, _ in v.stringValue != nil }),
-        ("mapping", { _, v, _ in v.isMapping }),
-        ("sequence", { _, v, _ in isSequence(v) }),
-        ("iterable", { _, v, _ in isIterable(v) }),
-        ("callable", { _, v, _ in
+        },
+        TestFunction("number") { _, v, _ in v.isNumber },
+        TestFunction("string") { _, v, _ in v.stringValue != nil },
+        TestFunction("mapping") { _, v, _ in v.isMapping },
+        TestFunction("sequence") { _, v, _ in isSequence(v) },
+        TestFunction("iterable") { _, v, _ in isIterable(v) },
+        TestFunction("callable") { _, v, _ in
             if case .object(let o) = v { return o.isCallable }
             return false
-        }),
-        ("odd", { _, v, _ throws(JinjaError) in try modulo(v, .int(2)).pythonEquals(.int(1)) }),
-        ("even", { _, v, _ throws(JinjaError) in try modulo(v, .int(2)).pythonEquals(.int(0)) }),
-        ("divisibleby", { _, v, args throws(JinjaError) in
+        },
+        TestFunction("odd") { _, v, _ throws(JinjaError) in try modulo(v, .int(2)).pythonEquals(.int(1)) },
+        TestFunction("even") { _, v, _ throws(JinjaError) in try modulo(v, .int(2)).pythonEquals(.int(0)) },
+        TestFunction("divisibleby") { _, v, args throws(JinjaError) in
             try modulo(v, try one("divisibleby", args)).pythonEquals(.int(0))
-        }),
-        ("lower", { _, v, _ throws(JinjaError) in try caseTest("islower", v) }),
-        ("upper", { _, v, _ throws(JinjaError) in try caseTest("isupper", v) }),
-        ("escaped", { _, v, _ in v.isMarkup }),
-        ("sameas", { _, v, args throws(JinjaError) in sameAs(v, try one("sameas", args)) }),
-        ("in", { _, v, args throws(JinjaError) in try one("in", args).contains(v) }),
-        ("filter", { _, v, _ in v.stringValue.map { Filters.lookup($0) != nil } ?? false }),
-        ("test", { _, v, _ in v.stringValue.map { Tests.lookup($0) != nil } ?? false }),
-        ("==", compare(.eq)), ("eq", compare(.eq)), ("equalto", compare(.eq)),
-        ("!=", compare(.ne)), ("ne", compare(.ne)),
-        (">", compare(.gt)), ("gt", compare(.gt)), ("greaterthan", compare(.gt)),
-        (">=", compare(.ge)), ("ge", compare(.ge)),
-        ("<", compare(.lt)), ("lt", compare(.lt)), ("lessthan", compare(.lt)),
-        ("<=", compare(.le)), ("le", compare(.le)),
+        },
+        TestFunction("lower") { _, v, _ throws(JinjaError) in try caseTest("islower", v) },
+        TestFunction("upper") { _, v, _ throws(JinjaError) in try caseTest("isupper", v) },
+        TestFunction("escaped") { _, v, _ in v.isMarkup },
+        TestFunction("sameas") { _, v, args throws(JinjaError) in sameAs(v, try one("sameas", args)) },
+        TestFunction("in") { _, v, args throws(JinjaError) in try one("in", args).contains(v) },
+        TestFunction("filter") { _, v, _ in v.stringValue.map { Filters.lookup($0) != nil } ?? false },
+        TestFunction("test") { _, v, _ in v.stringValue.map { Tests.lookup($0) != nil } ?? false },
+        TestFunction("==", compare(.eq)), TestFunction("eq", compare(.eq)), TestFunction("equalto", compare(.eq)),
+        TestFunction("!=", compare(.ne)), TestFunction("ne", compare(.ne)),
+        TestFunction(">", compare(.gt)), TestFunction("gt", compare(.gt)), TestFunction("greaterthan", compare(.gt)),
+        TestFunction(">=", compare(.ge)), TestFunction("ge", compare(.ge)),
+        TestFunction("<", compare(.lt)), TestFunction("lt", compare(.lt)), TestFunction("lessthan", compare(.lt)),
+        TestFunction("<=", compare(.le)), TestFunction("le", compare(.le)),
     ]
 }

@@ -13,6 +13,8 @@ final class ForNode: Node, @unchecked Sendable {
     /// The slot of `loop` when the body reads it (no loop object is made otherwise).
     let loopSlot: Int?
     let recursive: Bool
+    /// `for k, v in …`: the two slots, so mapping entries are assigned without making tuples.
+    private let pairSlots: (Int, Int)?
 
     init(target: AssignTarget, iterable: Expr, test: Expr?, body: [Node], otherwise: [Node], layout: ScopeLayout,
          elseLayout: ScopeLayout, loopSlot: Int?, recursive: Bool, offset: Int)
@@ -26,6 +28,12 @@ final class ForNode: Node, @unchecked Sendable {
         self.elseLayout = elseLayout
         self.loopSlot = loopSlot
         self.recursive = recursive
+        if case .tuple(let targets) = target, targets.count == 2, case .name(_, let a) = targets[0],
+           case .name(_, let b) = targets[1] {
+            pairSlots = (a, b)
+        } else {
+            pairSlots = nil
+        }
         super.init(offset: offset)
     }
 
@@ -42,7 +50,7 @@ final class ForNode: Node, @unchecked Sendable {
         } catch {
             throw error.located(at: iterable.offset)
         }
-        let frame = Frame(slotCount: layout.slotCount, parent: parent)
+        let frame = r.makeFrame(layout, parent: parent)
         let saved = r.frame
         r.frame = frame
         defer { r.frame = saved }
@@ -60,19 +68,28 @@ final class ForNode: Node, @unchecked Sendable {
             guard !otherwise.isEmpty else { return }
             r.frame = Frame(slotCount: elseLayout.slotCount, parent: parent)
             _ = try otherwise.render(r)
+            r.recycle(frame, layout)
             return
         }
+        if recursive { parent.markCaptured() }
         let loop = loopSlot.map { _ in LoopContext(items: items, depth0: depth0, node: self, parent: parent) }
         for index in 0..<items.count {
             try r.countIteration()
             frame.reset()
-            try assign(items[index], frame)
+            if let slots = pairSlots, let (key, value) = items.pair(at: index) {
+                frame.slots[slots.0] = key
+                frame.slots[slots.1] = value
+            } else {
+                try assign(items[index], frame)
+            }
             if let loopSlot, let loop {
                 loop.index0 = index
                 frame.slots[loopSlot] = .object(loop)
             }
             if try body.render(r) == .breakLoop { break }
         }
+        r.frame = saved
+        r.recycle(frame, layout)
     }
 
     @inline(__always)
@@ -92,7 +109,7 @@ final class ForNode: Node, @unchecked Sendable {
 /// The `loop` variable.
 final class LoopContext: RuntimeObject, @unchecked Sendable {
     let items: ValueList
-    var index0 = 0
+    @exclusivity(unchecked) var index0 = 0
     let depth0: Int
     private let node: ForNode
     private let parent: Frame
@@ -110,22 +127,33 @@ final class LoopContext: RuntimeObject, @unchecked Sendable {
     override var repr: String { "<LoopContext \(index0 + 1)/\(items.count)>" }
     override var isCallable: Bool { node.recursive }
 
-    override func attribute(_ name: String, in renderer: Renderer) throws(JinjaError) -> Value? {
+    /// The attributes that are plain values, resolved by name when a template is compiled.
+    enum Attribute: String {
+        case index, index0, revindex, revindex0, first, last, length, depth, depth0, previtem, nextitem
+    }
+
+    func value(_ attribute: Attribute) -> Value {
         let count = items.count
-        switch name {
-        case "index": return .int(index0 + 1)
-        case "index0": return .int(index0)
-        case "revindex": return .int(count - index0)
-        case "revindex0": return .int(count - index0 - 1)
-        case "first": return .bool(index0 == 0)
-        case "last": return .bool(index0 == count - 1)
-        case "length": return .int(count)
-        case "depth": return .int(depth0 + 1)
-        case "depth0": return .int(depth0)
-        case "previtem":
+        switch attribute {
+        case .index: return .int(index0 + 1)
+        case .index0: return .int(index0)
+        case .revindex: return .int(count - index0)
+        case .revindex0: return .int(count - index0 - 1)
+        case .first: return .bool(index0 == 0)
+        case .last: return .bool(index0 == count - 1)
+        case .length: return .int(count)
+        case .depth: return .int(depth0 + 1)
+        case .depth0: return .int(depth0)
+        case .previtem:
             return index0 > 0 ? items[index0 - 1] : .undefined(Undefined(reason: .hint("there is no previous item")))
-        case "nextitem":
+        case .nextitem:
             return index0 + 1 < count ? items[index0 + 1] : .undefined(Undefined(reason: .hint("there is no next item")))
+        }
+    }
+
+    override func attribute(_ name: String, in renderer: Renderer) throws(JinjaError) -> Value? {
+        if let attribute = Attribute(rawValue: name) { return value(attribute) }
+        switch name {
         case "cycle":
             return .object(BuiltinFunction("cycle") { [self] args, _ throws(JinjaError) in
                 guard !args.positional.isEmpty else { throw JinjaError(.type, "no items for cycling given") }
@@ -153,10 +181,9 @@ final class LoopContext: RuntimeObject, @unchecked Sendable {
             throw JinjaError(.type, "loop() takes exactly one argument")
         }
         try renderer.enterCall()
-        defer { renderer.leaveCall() }
-        let frame = renderer.frame
-        return try renderer.capture(in: frame) { () throws(JinjaError) in
-            try node.run(renderer, over: arguments.positional[0], parent: parent, depth0: depth0 + 1)
-        }
+        let outer = renderer.beginCapture()
+        try node.run(renderer, over: arguments.positional[0], parent: parent, depth0: depth0 + 1)
+        renderer.leaveCall()
+        return renderer.endCapture(outer)
     }
 }

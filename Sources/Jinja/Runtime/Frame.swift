@@ -1,12 +1,24 @@
 /// The variables of one scope at render time: the template's top level, one loop iteration, one macro call,
 /// a `with` block. Names were resolved to slots when the template was compiled.
 final class Frame {
-    var slots: [Value?]
-    let parent: Frame?
+    @exclusivity(unchecked) var slots: [Value?]
+    @exclusivity(unchecked) var parent: Frame?
+    /// Set when a macro (or recursive loop) keeps this frame or a descendant alive past its scope; such frames
+    /// are never reused.
+    @exclusivity(unchecked) var isCaptured = false
 
     init(slotCount: Int, parent: Frame?) {
         slots = Array(repeating: nil, count: slotCount)
         self.parent = parent
+    }
+
+    /// Marks this frame and its ancestors as kept alive by a closure.
+    func markCaptured() {
+        var frame: Frame? = self
+        while let f = frame, !f.isCaptured {
+            f.isCaptured = true
+            frame = f.parent
+        }
     }
 
     /// Forgets this scope's assignments (a new loop iteration starts from the enclosing values, as in jinja2).
@@ -23,6 +35,8 @@ final class ScopeLayout: @unchecked Sendable {
 
     let kind: Kind
     let parent: ScopeLayout?
+    /// Index of this scope among the template's scopes (renderers keep spare frames per scope).
+    let id: Int
     private(set) var slots: [String: Int] = [:]
     /// Set when a macro's body reads `caller`, `varargs` or `kwargs` (which then become parameters).
     var readsCaller = false
@@ -33,9 +47,10 @@ final class ScopeLayout: @unchecked Sendable {
     /// A macro's declared parameter names (an explicit `caller` parameter is not the implicit one).
     var explicitParameters: Set<String> = []
 
-    init(kind: Kind, parent: ScopeLayout?) {
+    init(kind: Kind, parent: ScopeLayout?, id: Int) {
         self.kind = kind
         self.parent = parent
+        self.id = id
     }
 
     var slotCount: Int { slots.count }

@@ -57,52 +57,116 @@ final class Macro: RuntimeObject, @unchecked Sendable {
     }
 
     override func call(_ arguments: Arguments, in renderer: Renderer) throws(JinjaError) -> Value {
-        let d = definition
-        let frame = Frame(slotCount: d.layout.slotCount, parent: closure)
-        var given = Array(repeating: false, count: d.parameters.count)
-        for (i, value) in arguments.positional.prefix(d.parameters.count).enumerated() {
-            frame.slots[d.parameters[i].slot] = value
-            given[i] = true
-        }
-        var extraKeywords = PyDict()
-        var callerGiven = false
-        for (name, value) in arguments.keywords {
-            if let i = d.parameters.firstIndex(where: { $0.name == name }), !given[i] {
-                frame.slots[d.parameters[i].slot] = value
-                given[i] = true
-            } else if name == "caller", let slot = d.callerSlot, !callerGiven {
-                frame.slots[slot] = value
-                callerGiven = true
-            } else if d.kwargsSlot != nil {
-                extraKeywords[name] = value
-            } else if name == "caller" {
-                throw JinjaError(.type, "macro \(PythonRepr.string(d.name)) was invoked with two values for the special caller argument. This is most likely a bug.")
-            } else {
-                throw JinjaError(.type, "macro \(PythonRepr.string(d.name)) takes no keyword argument \(PythonRepr.string(name))")
+        let frame = renderer.makeFrame(definition.layout, parent: closure)
+        var binder = ArgumentBinder(definition, frame)
+        for value in arguments.positional { binder.positional(value) }
+        for (name, value) in arguments.keywords { binder.keyword(name, value) }
+        return try invoke(frame, &binder, renderer)
+    }
+
+    /// Calls with argument expressions evaluated straight into the macro's frame (no argument arrays).
+    /// Evaluation order and errors are those of ``call(_:in:)``.
+    func callDirect(_ expressions: [ArgumentExpr], _ renderer: Renderer) throws(JinjaError) -> Value {
+        let frame = renderer.makeFrame(definition.layout, parent: closure)
+        var binder = ArgumentBinder(definition, frame)
+        for argument in expressions {
+            switch argument {
+            case .positional(let e): binder.positional(try e.eval(renderer))
+            case .keyword(let name, let e): binder.keyword(name, try e.eval(renderer))
+            case .star, .starStar:
+                // Never reached: CallExpr only calls directly without * and ** arguments.
+                throw JinjaError(.runtime, "unpacking arguments are not supported here")
             }
         }
-        if let slot = d.kwargsSlot { frame.slots[slot] = .dict(extraKeywords) }
+        return try invoke(frame, &binder, renderer)
+    }
+
+    private func invoke(_ frame: Frame, _ binder: inout ArgumentBinder, _ renderer: Renderer) throws(JinjaError)
+        -> Value
+    {
+        let d = definition
+        if let error = binder.keywordError { throw error }
+        if let slot = d.kwargsSlot { frame.slots[slot] = .dict(binder.extraKeywords) }
         if let slot = d.varargsSlot {
-            frame.slots[slot] = .tuple(Array(arguments.positional.dropFirst(d.parameters.count)))
-        } else if arguments.positional.count > d.parameters.count {
+            frame.slots[slot] = .tuple(binder.extraPositional)
+        } else if !binder.extraPositional.isEmpty {
             throw JinjaError(.type, "macro \(PythonRepr.string(d.name)) takes not more than \(d.parameters.count) argument(s)")
         }
-        if let slot = d.callerSlot, !callerGiven {
+        if let slot = d.callerSlot, !binder.callerGiven {
             frame.slots[slot] = .undefined(Undefined(reason: .hint("No caller defined")))
         }
         try renderer.enterCall()
-        defer { renderer.leaveCall() }
-        return try renderer.capture(in: frame) { () throws(JinjaError) in
-            // Defaults are evaluated inside the macro's frame, so they may refer to earlier parameters.
-            for (i, parameter) in d.parameters.enumerated() where !given[i] {
-                if let defaultValue = parameter.defaultValue {
-                    frame.slots[parameter.slot] = try defaultValue.eval(renderer)
-                } else {
-                    frame.slots[parameter.slot] = .undefined(Undefined(reason: .hint(
-                        "parameter \(PythonRepr.string(parameter.name)) was not provided")))
-                }
+        let savedFrame = renderer.frame
+        renderer.frame = frame
+        let outer = renderer.beginCapture()
+        // Defaults are evaluated inside the macro's frame, so they may refer to earlier parameters.
+        for (i, parameter) in d.parameters.enumerated() where !binder.isGiven(i) {
+            if let defaultValue = parameter.defaultValue {
+                frame.slots[parameter.slot] = try defaultValue.eval(renderer)
+            } else {
+                frame.slots[parameter.slot] = .undefined(Undefined(reason: .hint(
+                    "parameter \(PythonRepr.string(parameter.name)) was not provided")))
             }
-            _ = try d.body.render(renderer)
+        }
+        _ = try d.body.render(renderer)
+        renderer.frame = savedFrame
+        renderer.leaveCall()
+        renderer.recycle(frame, d.layout)
+        return renderer.endCapture(outer)
+    }
+}
+
+/// Binds call arguments to a macro's parameters the way jinja2's `Macro.__call__` does; binding errors are
+/// kept until all arguments have been evaluated.
+struct ArgumentBinder {
+    let definition: MacroDefinition
+    let frame: Frame
+    private var given: UInt64 = 0
+    private var givenBeyond64: Set<Int> = []
+    private var nextPositional = 0
+    var extraPositional: [Value] = []
+    var extraKeywords = PyDict()
+    var callerGiven = false
+    var keywordError: JinjaError? = nil
+
+    init(_ definition: MacroDefinition, _ frame: Frame) {
+        self.definition = definition
+        self.frame = frame
+    }
+
+    func isGiven(_ i: Int) -> Bool {
+        i < 64 ? given & (1 << UInt64(i)) != 0 : givenBeyond64.contains(i)
+    }
+
+    private mutating func markGiven(_ i: Int) {
+        if i < 64 { given |= 1 << UInt64(i) } else { givenBeyond64.insert(i) }
+    }
+
+    mutating func positional(_ value: Value) {
+        let parameters = definition.parameters
+        if nextPositional < parameters.count {
+            frame.slots[parameters[nextPositional].slot] = value
+            markGiven(nextPositional)
+        } else {
+            extraPositional.append(value)
+        }
+        nextPositional += 1
+    }
+
+    mutating func keyword(_ name: String, _ value: Value) {
+        let d = definition
+        if let i = d.parameters.firstIndex(where: { $0.name == name }), !isGiven(i) {
+            frame.slots[d.parameters[i].slot] = value
+            markGiven(i)
+        } else if name == "caller", let slot = d.callerSlot, !callerGiven {
+            frame.slots[slot] = value
+            callerGiven = true
+        } else if d.kwargsSlot != nil {
+            extraKeywords[name] = value
+        } else if keywordError == nil {
+            keywordError = name == "caller"
+                ? JinjaError(.type, "macro \(PythonRepr.string(d.name)) was invoked with two values for the special caller argument. This is most likely a bug.")
+                : JinjaError(.type, "macro \(PythonRepr.string(d.name)) takes no keyword argument \(PythonRepr.string(name))")
         }
     }
 }
@@ -119,6 +183,7 @@ final class MacroNode: Node, @unchecked Sendable {
     }
 
     override func render(_ r: Renderer) throws(JinjaError) -> Flow {
+        r.frame.markCaptured()
         r.frame.slots[slot] = .object(Macro(definition: definition, closure: r.frame))
         return .normal
     }
@@ -137,6 +202,7 @@ final class CallBlockNode: Node, @unchecked Sendable {
 
     override func render(_ r: Renderer) throws(JinjaError) -> Flow {
         var arguments = try call.arguments.evaluate(r)
+        r.frame.markCaptured()
         arguments.keywords.append(("caller", .object(Macro(definition: caller, closure: r.frame))))
         let result: Value
         do {

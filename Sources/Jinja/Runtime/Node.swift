@@ -12,13 +12,17 @@ class Node: @unchecked Sendable {
 }
 
 extension Array where Element == Node {
+    /// Renders the statements in order; nodes are read without retaining them (the template keeps them alive).
     @inline(__always)
     func render(_ r: Renderer) throws(JinjaError) -> Node.Flow {
-        for node in self {
-            let flow = try node.render(r)
-            if flow != .normal { return flow }
+        try withUnsafeBufferPointer { (nodes) throws(JinjaError) -> Node.Flow in
+            for i in 0..<nodes.count {
+                unowned(unsafe) let node = nodes[i]
+                let flow = try node.render(r)
+                if flow != .normal { return flow }
+            }
+            return .normal
         }
-        return .normal
     }
 }
 
@@ -45,29 +49,70 @@ indirect enum AssignTarget: Sendable {
 }
 
 final class TextNode: Node, @unchecked Sendable {
-    let text: String
+    let text: [UInt8]
 
     init(_ text: String, offset: Int) {
-        self.text = text
+        self.text = Array(text.utf8)
         super.init(offset: offset)
     }
 
     override func render(_ r: Renderer) throws(JinjaError) -> Flow {
-        r.out += text
+        text.withUnsafeBufferPointer { r.output.append($0) }
         try r.checkOutputSize()
         return .normal
     }
 }
 
+/// `{{ expression }}`. The most common shapes are written straight into the output instead of building a
+/// string first: `a + b + …` of strings, `a ~ b ~ …`, and `x | tojson`.
 final class PrintNode: Node, @unchecked Sendable {
+    private enum Shape {
+        case value
+        case addChain(AddChainExpr)
+        case concat(ConcatExpr)
+        case tojson(FilterExpr, input: Expr)
+    }
+
     let expression: Expr
+    private let shape: Shape
 
     init(_ expression: Expr, offset: Int) {
         self.expression = expression
+        if let chain = expression as? AddChainExpr {
+            shape = .addChain(chain)
+        } else if let concat = expression as? ConcatExpr {
+            shape = .concat(concat)
+        } else if let filter = expression as? FilterExpr, filter.name == "tojson", let input = filter.input,
+                  filter.function != nil {
+            shape = .tojson(filter, input: input)
+        } else {
+            shape = .value
+        }
         super.init(offset: offset)
     }
 
     override func render(_ r: Renderer) throws(JinjaError) -> Flow {
+        if !r.autoescape {
+            switch shape {
+            case .value: break
+            case .addChain(let chain):
+                try chain.stream(r)
+                return .normal
+            case .concat(let concat):
+                try concat.stream(r)
+                return .normal
+            case .tojson(let filter, let input):
+                let value = try input.eval(r)
+                do {
+                    let dump = try Filters.jsonDump(try filter.arguments.evaluate(r))
+                    try dump.dump(value, to: &r.output)
+                    try r.checkOutputSize()
+                } catch {
+                    throw error.located(at: filter.offset)
+                }
+                return .normal
+            }
+        }
         let value = try expression.eval(r)
         do {
             try r.write(value)
@@ -79,17 +124,23 @@ final class PrintNode: Node, @unchecked Sendable {
 }
 
 final class IfNode: Node, @unchecked Sendable {
-    let branches: [(condition: Expr, body: [Node])]
+    let condition: Expr
+    let body: [Node]
+    /// `elif` branches.
+    let alternatives: [(condition: Expr, body: [Node])]
     let otherwise: [Node]
 
     init(branches: [(condition: Expr, body: [Node])], otherwise: [Node], offset: Int) {
-        self.branches = branches
+        condition = branches[0].condition
+        body = branches[0].body
+        alternatives = Array(branches.dropFirst())
         self.otherwise = otherwise
         super.init(offset: offset)
     }
 
     override func render(_ r: Renderer) throws(JinjaError) -> Flow {
-        for branch in branches where try branch.condition.eval(r).isTruthy {
+        if try condition.isTrue(r) { return try body.render(r) }
+        for branch in alternatives where try branch.condition.isTrue(r) {
             return try branch.body.render(r)
         }
         return try otherwise.render(r)

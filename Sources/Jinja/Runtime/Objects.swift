@@ -30,11 +30,16 @@ final class SequenceObject: RuntimeObject, @unchecked Sendable {
     }
 
     let kind: Kind
-    let items: [Value]
+    let items: ValueList
     /// How far a single-pass iterator has been read.
     private var position = 0
 
     init(_ kind: Kind, _ items: [Value]) {
+        self.kind = kind
+        self.items = ValueList(items)
+    }
+
+    init(_ kind: Kind, _ items: ValueList) {
         self.kind = kind
         self.items = items
     }
@@ -60,7 +65,7 @@ final class SequenceObject: RuntimeObject, @unchecked Sendable {
     override var typeRepr: String { "\(typeName) object" }
 
     override var repr: String {
-        func list() -> String { (try? Value.list(items).repr()) ?? "[]" }
+        func list() -> String { (try? Value.list(items.array).repr()) ?? "[]" }
         switch kind {
         case .generator: return "<generator object at 0x7f0000000000>"
         case .reverseIterator: return "<list_reverseiterator object at 0x7f0000000000>"
@@ -73,10 +78,10 @@ final class SequenceObject: RuntimeObject, @unchecked Sendable {
     override var isTruthy: Bool { isSinglePass || !items.isEmpty }
     override var length: Int? { isSinglePass ? nil : items.count }
 
-    override func iterate() throws(JinjaError) -> [Value]? {
+    override func iterate() throws(JinjaError) -> ValueList? {
         guard isSinglePass else { return items }
         defer { position = items.count }
-        return position == 0 ? items : Array(items[position...])
+        return position == 0 ? items : ValueList(Array(items[position...]))
     }
 
     /// `next(iter(x))`: one element, consumed from a single-pass iterator.

@@ -6,7 +6,7 @@ enum Operators {
         if case .undefined(let u) = a { throw u.error }
         if case .undefined(let u) = b { throw u.error }
         switch op {
-        case .add: return try add(a, b)
+        case .add: return try add(a, b, limit: limit)
         case .sub: return try arithmetic(op, a, b)
         case .mul: return try multiply(a, b, limit: limit)
         case .div, .floorDiv, .pow: return try arithmetic(op, a, b)
@@ -23,7 +23,26 @@ enum Operators {
         JinjaError(.type, "unsupported operand type(s) for \(op): '\(a.typeName)' and '\(b.typeName)'")
     }
 
-    static func add(_ a: Value, _ b: Value) throws(JinjaError) -> Value {
+    static func add(_ a: Value, _ b: Value, limit: Int = Int.max) throws(JinjaError) -> Value {
+        let result = try unboundedAdd(a, b)
+        switch result {
+        case .string(let s), .markup(let s):
+            if s.utf8.count > limit { throw sizeLimit(limit) }
+        case .list(let l), .tuple(let l):
+            if l.count > limit / 16 { throw sizeLimit(limit) }
+        case .jsonArray(let l):
+            if l.count > limit / 16 { throw sizeLimit(limit) }
+        default:
+            break
+        }
+        return result
+    }
+
+    static func sizeLimit(_ limit: Int) -> JinjaError {
+        JinjaError(.limit, "a value would exceed the output limit of \(limit) bytes")
+    }
+
+    private static func unboundedAdd(_ a: Value, _ b: Value) throws(JinjaError) -> Value {
         switch (a, b) {
         case (.string(let x), .string(let y)): return .string(x + y)
         case (.markup(let x), .markup(let y)): return .markup(x + y)

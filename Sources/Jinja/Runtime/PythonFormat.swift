@@ -130,11 +130,11 @@ enum PythonFormat {
         switch type {
         case "s":
             let s = try value.str()
-            if let p = spec.precision { return String(String.UnicodeScalarView(s.unicodeScalars.prefix(p))) }
+            if let p = spec.precision { return String(scalars: s.unicodeScalars.prefix(p)) }
             return s
         case "r", "a":
             let s = try value.repr()
-            if let p = spec.precision { return String(String.UnicodeScalarView(s.unicodeScalars.prefix(p))) }
+            if let p = spec.precision { return String(scalars: s.unicodeScalars.prefix(p)) }
             return s
         case "c":
             if let i = Slicing.integerIndex(value), let scalar = Unicode.Scalar(UInt32(clamping: max(0, i))) {

@@ -19,6 +19,10 @@ enum PythonText {
     }
 
     static func scalarAndLength(_ bytes: [UInt8], at i: Int) -> (Unicode.Scalar, Int) {
+        bytes.withUnsafeBufferPointer { scalarAndLength($0, at: i) }
+    }
+
+    static func scalarAndLength(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (Unicode.Scalar, Int) {
         let b0 = UInt32(bytes[i])
         func cont(_ k: Int) -> UInt32 { i + k < bytes.count ? UInt32(bytes[i + k]) & 0x3F : 0 }
         let value: UInt32
@@ -166,20 +170,62 @@ enum PythonText {
     }
 }
 
+extension String {
+    /// A String of the given scalars, built through UTF-8 bytes (the standard library's scalar-view
+    /// initializers go through a slow generic path).
+    init<S: Sequence>(scalars: S) where S.Element == Unicode.Scalar {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(scalars.underestimatedCount)
+        for scalar in scalars {
+            let v = scalar.value
+            switch v {
+            case 0..<0x80:
+                bytes.append(UInt8(v))
+            case 0x80..<0x800:
+                bytes.append(UInt8(0xC0 | (v >> 6)))
+                bytes.append(UInt8(0x80 | (v & 0x3F)))
+            case 0x800..<0x10000:
+                bytes.append(UInt8(0xE0 | (v >> 12)))
+                bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+                bytes.append(UInt8(0x80 | (v & 0x3F)))
+            default:
+                bytes.append(UInt8(0xF0 | (v >> 18)))
+                bytes.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+                bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+                bytes.append(UInt8(0x80 | (v & 0x3F)))
+            }
+        }
+        self = String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// True for Python dunder names (`__class__`), which the sandbox refuses.
+    var isDunder: Bool {
+        let u = utf8
+        guard u.count > 4 else { return false }
+        var it = u.makeIterator()
+        guard it.next() == 95, it.next() == 95 else { return false }
+        return u.last == 95 && u[u.index(u.endIndex, offsetBy: -2)] == 95
+    }
+}
+
 /// Substring search and comparison by code points (UTF-8 bytes), as Python does. Swift's own `String`
 /// operations compare by grapheme and canonical equivalence (`"\r\n"` is one Character, `"é" == "e\u{301}"`),
 /// which would change results.
 extension String {
     /// Python `==` on str: same code points.
     @inline(__always)
-    func codePointsEqual(_ other: String) -> Bool {
-        var a = self
-        var b = other
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                x.count == y.count && (x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
-            }
+    func codePointsEqual(_ other: borrowing String) -> Bool {
+        let count = utf8.count
+        guard count == other.utf8.count else { return false }
+        if count == 0 { return true }
+        let result: Bool? = utf8.withContiguousStorageIfAvailable { x in
+            other.utf8.withContiguousStorageIfAvailable { y in
+                guard let a = x.baseAddress, let b = y.baseAddress else { return false }
+                return memcmp(a, b, count) == 0
+            } ?? false
         }
+        if let result { return result }
+        return utf8.elementsEqual(other.utf8)
     }
 
     /// Byte ranges of `needle`, left to right (non-overlapping unless asked).
@@ -189,12 +235,14 @@ extension String {
         return haystack.withUTF8 { h in
             needle.withUTF8 { n -> [Range<Int>] in
                 var found: [Range<Int>] = []
-                guard n.count > 0, n.count <= h.count else { return found }
+                guard n.count > 0, n.count <= h.count, let hBase = h.baseAddress, let nBase = n.baseAddress else {
+                    return found
+                }
                 let first = n[0]
                 var i = 0
                 let last = h.count - n.count
                 while i <= last && found.count < limit {
-                    if h[i] == first && memcmp(h.baseAddress! + i, n.baseAddress!, n.count) == 0 {
+                    if h[i] == first && memcmp(hBase + i, nBase, n.count) == 0 {
                         found.append(i..<(i + n.count))
                         i += overlapping ? 1 : n.count
                     } else {

@@ -4,35 +4,70 @@ import JSON
 /// compiled templates stay immutable and thread-safe.
 final class Renderer {
     let options: RenderOptions
+    let maxOutputBytes: Int
     let root: Frame
-    var frame: Frame
-    var out: String = ""
-    var callDepth = 0
-    var iterations = 0
+    @exclusivity(unchecked) var frame: Frame
+    /// Where `{{ }}` and text go; swapped out while a macro or block's output is captured.
+    @exclusivity(unchecked) var output = ByteBuffer(capacity: 8192)
+    @exclusivity(unchecked) var callDepth = 0
+    @exclusivity(unchecked) var iterations = 0
     var autoescape = false
+    /// Spare frames by scope id: loop bodies and macro calls reuse them instead of allocating.
+    @exclusivity(unchecked) private var spareFrames: [[Frame]]
+    /// Storage of finished capture buffers, reused by the next capture.
+    @exclusivity(unchecked) private var spareStorage: [(base: UnsafeMutablePointer<UInt8>, capacity: Int)] = []
 
-    init(options: RenderOptions, root: Frame) {
+    init(options: RenderOptions, root: Frame, layoutCount: Int) {
         self.options = options
+        maxOutputBytes = options.limits.maxOutputBytes
         self.root = root
         frame = root
-        out.reserveCapacity(4096)
+        spareFrames = Array(repeating: [], count: layoutCount)
+    }
+
+    deinit {
+        for storage in spareStorage { storage.base.deallocate() }
+    }
+
+    /// A cleared frame for `layout` (a spare one when there is).
+    @inline(__always)
+    func makeFrame(_ layout: ScopeLayout, parent: Frame?) -> Frame {
+        if let frame = spareFrames[layout.id].popLast() {
+            frame.parent = parent
+            return frame
+        }
+        return Frame(slotCount: layout.slotCount, parent: parent)
+    }
+
+    /// Keeps `frame` for reuse unless a closure still refers to it (a macro defined in it).
+    @inline(__always)
+    func recycle(_ frame: Frame, _ layout: ScopeLayout) {
+        guard !frame.isCaptured else { return }
+        frame.reset()
+        frame.parent = nil
+        spareFrames[layout.id].append(frame)
     }
 
     // MARK: Output
 
+    /// Writes `str(value)` (HTML-escaped inside `{% autoescape true %}` unless it is Markup).
     func write(_ value: Value) throws(JinjaError) {
         switch value {
         case .string(let s):
-            out += autoescape ? PythonRepr.htmlEscape(s) : s
+            if autoescape { output.append(PythonRepr.htmlEscape(s)) } else { output.append(s) }
         case .markup(let s):
-            out += s
+            output.append(s)
         case .undefined:
-            break
+            return
+        case .int(let i):
+            output.append(String(i))
         default:
             if autoescape {
-                out += PythonRepr.htmlEscape(try value.str())
+                output.append(PythonRepr.htmlEscape(try value.str()))
             } else {
-                try value.appendStr(to: &out)
+                var text = ""
+                try value.appendStr(to: &text)
+                output.append(text)
             }
         }
         try checkOutputSize()
@@ -40,34 +75,40 @@ final class Renderer {
 
     @inline(__always)
     func checkOutputSize() throws(JinjaError) {
-        if out.utf8.count > options.limits.maxOutputBytes {
-            throw JinjaError(.limit, "output exceeds the limit of \(options.limits.maxOutputBytes) bytes")
+        if output.count > maxOutputBytes {
+            throw JinjaError(.limit, "output exceeds the limit of \(maxOutputBytes) bytes")
         }
+    }
+
+    /// Starts capturing output into a fresh buffer; returns the buffer to hand back to ``endCapture(_:)``.
+    /// Errors are never caught inside a render, so a capture interrupted by one needs no cleanup.
+    @inline(__always)
+    func beginCapture() -> ByteBuffer {
+        var outer = spareStorage.popLast().map { ByteBuffer(reusing: $0) } ?? ByteBuffer(capacity: 256)
+        swap(&output, &outer)
+        return outer
+    }
+
+    /// Restores the outer output and returns what was written since ``beginCapture()``.
+    @inline(__always)
+    func endCapture(_ outer: consuming ByteBuffer) -> Value {
+        var captured = outer
+        swap(&output, &captured)
+        let text = captured.string()
+        spareStorage.append(captured.relinquish())
+        return autoescape ? .markup(text) : .string(text)
     }
 
     /// Renders `body` in a fresh scope into a separate buffer and returns what it wrote.
     func capture(layout: ScopeLayout, _ body: [Node]) throws(JinjaError) -> Value {
-        let frame = Frame(slotCount: layout.slotCount, parent: self.frame)
-        return try capture(in: frame) { () throws(JinjaError) in _ = try body.render(self) }
-    }
-
-    func capture(in frame: Frame, _ body: () throws(JinjaError) -> Void) throws(JinjaError) -> Value {
-        let savedOut = out
-        let savedFrame = self.frame
-        out = ""
-        self.frame = frame
-        defer {
-            self.frame = savedFrame
-        }
-        do {
-            try body()
-        } catch {
-            out = savedOut
-            throw error
-        }
-        let captured = out
-        out = savedOut
-        return autoescape ? .markup(captured) : .string(captured)
+        let saved = frame
+        let inner = makeFrame(layout, parent: saved)
+        frame = inner
+        let outer = beginCapture()
+        _ = try body.render(self)
+        frame = saved
+        recycle(inner, layout)
+        return endCapture(outer)
     }
 
     func countIteration() throws(JinjaError) {
@@ -79,7 +120,7 @@ final class Renderer {
 
     func enterCall() throws(JinjaError) {
         callDepth += 1
-        if callDepth > options.limits.maxCallDepth {
+        if callDepth > options.limits.maxCallDepth || !StackGuard.hasRoom() {
             callDepth -= 1
             throw JinjaError(.recursion, "maximum recursion depth exceeded")
         }
@@ -90,18 +131,49 @@ final class Renderer {
     // MARK: Attribute and item access (jinja2's sandboxed getattr / getitem)
 
     /// `base.name`: a Python attribute first (dict and str methods), then the item `base['name']`.
+    /// `plain` says `name` is no Python attribute of any builtin type (decided when compiling), which lets a
+    /// dict go straight to its keys.
+    @inline(__always)
+    func attribute(of base: Value, _ name: String, plain: Bool) throws(JinjaError) -> Value {
+        if plain {
+            switch base {
+            case .jsonObject(let o):
+                if let v = Renderer.lookup(o, name) { return Value(json: v) }
+                return .undefined(Undefined(reason: .attribute(owner: "dict object", name: name)))
+            case .dict(let d):
+                if let v = d[name] { return v }
+                return .undefined(Undefined(reason: .attribute(owner: "dict object", name: name)))
+            default:
+                break
+            }
+        }
+        return try attribute(of: base, name)
+    }
+
+    /// A JSON object member by key, comparing lengths before contents.
+    @inline(__always)
+    static func lookup(_ object: JSONObject, _ key: String) -> JSONValue? {
+        let count = key.utf8.count
+        return object.entries.withUnsafeBufferPointer { entries in
+            for i in 0..<entries.count where entries[i].key.utf8.count == count && entries[i].key == key {
+                return entries[i].value
+            }
+            return nil
+        }
+    }
+
     func attribute(of base: Value, _ name: String) throws(JinjaError) -> Value {
         switch base {
         case .jsonObject(let o):
             if let method = Methods.attribute(of: base, name) { return method }
-            if let v = o[name] { return Value(json: v) }
+            if let v = Renderer.lookup(o, name) { return Value(json: v) }
         case .dict(let d):
             if let method = Methods.attribute(of: base, name) { return method }
             if let v = d[name] { return v }
         case .undefined(let u):
             throw u.error
         case .object(let o):
-            if name.hasPrefix("__") { return Methods.unsafe(base, name) }
+            if name.isDunder { return Methods.unsafe(base, name) }
             if let v = try o.attribute(name, in: self) { return v }
         default:
             if let method = Methods.attribute(of: base, name) { return method }
@@ -113,7 +185,7 @@ final class Renderer {
     func item(of base: Value, _ key: Value) throws(JinjaError) -> Value {
         switch base {
         case .jsonObject(let o):
-            if case .string(let s) = key.normalizedKey, let v = o[s] { return Value(json: v) }
+            if case .string(let s) = key.normalizedKey, let v = Renderer.lookup(o, s) { return Value(json: v) }
         case .dict(let d):
             if let v = d[key.normalizedKey] { return v }
         case .jsonArray, .list, .tuple, .string, .markup:
@@ -130,7 +202,7 @@ final class Renderer {
         }
         if case .string(let name) = key.normalizedKey {
             if case .object(let o) = base {
-                if name.hasPrefix("__") { return Methods.unsafe(base, name) }
+                if name.isDunder { return Methods.unsafe(base, name) }
                 if let v = try o.attribute(name, in: self) { return v }
             } else if let method = Methods.attribute(of: base, name) {
                 return method

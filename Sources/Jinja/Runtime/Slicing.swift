@@ -58,10 +58,10 @@ enum Slicing {
         case .undefined(let u): throw u.error
         case .string(let s), .markup(let s):
             let scalars = Array(s.unicodeScalars)
-            var out = String.UnicodeScalarView()
-            for i in try positions(length: scalars.count, start: start, stop: stop, step: step) { out.append(scalars[i]) }
-            if case .markup = base { return .markup(String(out)) }
-            return .string(String(out))
+            let picked = try positions(length: scalars.count, start: start, stop: stop, step: step)
+            let text = String(scalars: picked.lazy.map { scalars[$0] })
+            if case .markup = base { return .markup(text) }
+            return .string(text)
         case .jsonArray(let a):
             let picked = try positions(length: a.count, start: start, stop: stop, step: step)
             return .jsonArray(picked.map { a[$0] })

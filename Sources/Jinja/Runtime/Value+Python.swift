@@ -25,7 +25,14 @@ extension Value {
         case .none: return "None"
         case .markup: return "markupsafe.Markup object"
         case .object(let o): return o.typeRepr
-        default: return "\(typeName) object"
+        case .undefined: return "Undefined object"
+        case .bool: return "bool object"
+        case .int, .bigInt: return "int object"
+        case .float: return "float object"
+        case .string: return "str object"
+        case .list, .jsonArray: return "list object"
+        case .tuple: return "tuple object"
+        case .dict, .jsonObject: return "dict object"
         }
     }
 
@@ -88,7 +95,9 @@ extension Value {
     static let maxReprDepth = 900
 
     func appendRepr(to out: inout String, depth: Int) throws(JinjaError) {
-        guard depth < Value.maxReprDepth else { throw JinjaError(.recursion, "maximum recursion depth exceeded") }
+        guard depth < Value.maxReprDepth, depth & 15 != 15 || StackGuard.hasRoom() else {
+            throw JinjaError(.recursion, "maximum recursion depth exceeded")
+        }
         switch self {
         case .string(let s): PythonRepr.appendString(s, to: &out)
         case .markup(let s):
@@ -136,7 +145,9 @@ extension Value {
     }
 
     static func appendRepr(json: JSONValue, to out: inout String, depth: Int) throws(JinjaError) {
-        guard depth < Value.maxReprDepth else { throw JinjaError(.recursion, "maximum recursion depth exceeded") }
+        guard depth < Value.maxReprDepth, depth & 15 != 15 || StackGuard.hasRoom() else {
+            throw JinjaError(.recursion, "maximum recursion depth exceeded")
+        }
         switch json {
         case .null: out += "None"
         case .bool(let b): out += b ? "True" : "False"
@@ -339,7 +350,7 @@ extension Value {
         case .markup(let s): return ValueList(s.unicodeScalars.map { Value.markup(String($0)) })
         case .undefined: return ValueList([])
         case .object(let o):
-            if let items = try o.iterate() { return ValueList(items) }
+            if let items = try o.iterate() { return items }
             throw JinjaError(.type, "'\(typeName)' object is not iterable")
         default:
             throw JinjaError(.type, "'\(typeName)' object is not iterable")
@@ -378,49 +389,5 @@ extension Value {
     var normalizedKey: Value {
         if case .markup(let s) = self { return .string(s) }
         return self
-    }
-}
-
-/// A random-access run of values backed by template values or by a JSON array (converted per element).
-struct ValueList: RandomAccessCollection {
-    enum Storage {
-        case values([Value])
-        case json([JSONValue])
-    }
-
-    let storage: Storage
-
-    init(_ values: [Value]) { storage = .values(values) }
-    init(json: [JSONValue]) { storage = .json(json) }
-
-    var startIndex: Int { 0 }
-    var endIndex: Int {
-        switch storage {
-        case .values(let a): return a.count
-        case .json(let a): return a.count
-        }
-    }
-
-    subscript(position: Int) -> Value {
-        switch storage {
-        case .values(let a): return a[position]
-        case .json(let a): return Value(json: a[position])
-        }
-    }
-
-    /// As an array of template values (copying only when backed by JSON).
-    var array: [Value] {
-        switch storage {
-        case .values(let a): return a
-        case .json(let a): return a.map(Value.init(json:))
-        }
-    }
-
-    /// The same elements as a list value, without converting JSON.
-    var listValue: Value {
-        switch storage {
-        case .values(let a): return .list(a)
-        case .json(let a): return .jsonArray(a)
-        }
     }
 }

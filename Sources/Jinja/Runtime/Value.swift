@@ -48,6 +48,9 @@ public enum Value: Sendable {
 
     public static func undefined(_ name: String) -> Value { .undefined(Undefined(name: name)) }
 
+    /// A shared undefined value for tests that only ask whether something is defined (no allocation).
+    static let missing = Value.undefined(Undefined(reason: .plain))
+
     public var isUndefined: Bool {
         if case .undefined = self { return true }
         return false
@@ -137,10 +140,16 @@ public struct PyDict: Sendable {
 
     public subscript(key: Value) -> Value? {
         get {
+            // A str key only ever equals a str key (or Markup).
             if case .string(let s) = key {
                 for entry in entries {
-                    if case .string(let k) = entry.key, k == s { return entry.value }
+                    switch entry.key {
+                    case .string(let k), .markup(let k):
+                        if k.codePointsEqual(s) { return entry.value }
+                    default: continue
+                    }
                 }
+                return nil
             }
             for entry in entries where entry.key.pythonEquals(key) { return entry.value }
             return nil
@@ -181,7 +190,7 @@ open class RuntimeObject: @unchecked Sendable {
     }
 
     /// The elements when the object can be iterated; nil otherwise.
-    func iterate() throws(JinjaError) -> [Value]? { nil }
+    func iterate() throws(JinjaError) -> ValueList? { nil }
 
     /// `x[index]` for objects that are sequences; nil otherwise.
     func element(at index: Int) -> Value? { nil }

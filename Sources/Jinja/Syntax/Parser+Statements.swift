@@ -65,7 +65,7 @@ extension Parser {
             return (test, recursive, body)
         }
         popScope()
-        let elseLayout = ScopeLayout(kind: .block, parent: scope)
+        let elseLayout = makeLayout(.block, parent: scope)
         var otherwise: [Node] = []
         if advance().text == "else" {
             scopes.append(elseLayout)
@@ -202,7 +202,7 @@ extension Parser {
 
     private mutating func parseCallBlock() throws(JinjaError) -> Node {
         let start = advance()
-        let layout = ScopeLayout(kind: .macro, parent: scope)
+        let layout = makeLayout(.macro, parent: scope)
         var parameters: [MacroDefinition.Parameter] = []
         if isOp(.lparen) {
             scopes.append(layout)

@@ -15,6 +15,8 @@ struct Parser {
     private var tagStack: [String] = []
     private var endTokenStack: [[String]] = []
     private var nesting = 0
+    /// Scopes made so far (the root is the first).
+    private(set) var layoutCount = 1
     private static let maxNesting = 150
 
     init(tokens: [Token], source: [UInt8]) {
@@ -22,7 +24,7 @@ struct Parser {
         var starts = [0]
         for (i, b) in source.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
         lineStarts = starts
-        scopes = [ScopeLayout(kind: .root, parent: nil)]
+        scopes = [ScopeLayout(kind: .root, parent: nil, id: 0)]
     }
 
     var rootLayout: ScopeLayout { scopes[0] }
@@ -137,12 +139,18 @@ struct Parser {
     var scope: ScopeLayout { scopes[scopes.count - 1] }
 
     mutating func pushScope(_ kind: ScopeLayout.Kind, parent: ScopeLayout? = nil) -> ScopeLayout {
-        let layout = ScopeLayout(kind: kind, parent: parent ?? scope)
+        let layout = makeLayout(kind, parent: parent ?? scope)
         scopes.append(layout)
         return layout
     }
 
     mutating func popScope() { scopes.removeLast() }
+
+    /// A new scope shape with the next id.
+    mutating func makeLayout(_ kind: ScopeLayout.Kind, parent: ScopeLayout?) -> ScopeLayout {
+        layoutCount += 1
+        return ScopeLayout(kind: kind, parent: parent, id: layoutCount - 1)
+    }
 
     /// A variable read in the current scope, resolved when parsing ends.
     mutating func makeName(_ name: String, offset: Int) -> NameExpr {

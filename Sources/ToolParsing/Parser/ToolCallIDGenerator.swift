@@ -27,9 +27,26 @@ public struct ToolCallIDGenerator: Sendable {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
 
     public mutating func next(style: ToolCallIDStyle) -> String {
-        let count = style == .openai ? 24 : 9
-        var bytes: [UInt8] = style == .openai ? Array("call_".utf8) : []
-        for _ in 0..<count { bytes.append(Self.alphabet[Int(nextRandom() % UInt64(Self.alphabet.count))]) }
+        style == .openai ? "call_" + alphanumerics(24) : alphanumerics(9)
+    }
+
+    /// `count` characters from A–Z, a–z, 0–9, each equally likely: six random bits per character, the two
+    /// values past 61 drawn again (so one 64-bit draw makes about ten characters).
+    public mutating func alphanumerics(_ count: Int) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        var bits: UInt64 = 0
+        var available = 0
+        while bytes.count < count {
+            if available < 6 {
+                bits = nextRandom()
+                available = 64
+            }
+            let value = Int(bits & 63)
+            bits >>= 6
+            available -= 6
+            if value < Self.alphabet.count { bytes.append(Self.alphabet[value]) }
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 

@@ -4,6 +4,6 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput against a baseline measured in the same run.",
-        subcommands: [BenchJSON.self, BenchBackend.self, BenchHTTP.self, BenchParsers.self]
+        subcommands: [BenchJSON.self, BenchBackend.self, BenchHTTP.self, BenchParsers.self, BenchGateway.self, BenchRender.self]
     )
 }
