@@ -22,6 +22,8 @@ class Exchange:
         self.status = None
         self.response_body = bytearray()
         self.error = None
+        # Why the proxy answered itself instead of forwarding (see RecordingProxy's `check`).
+        self.blocked = None
         self.done = threading.Event()
 
     @property
@@ -30,9 +32,16 @@ class Exchange:
 
 
 class RecordingProxy:
-    """Forwards every request to `upstream` (a base URL) and keeps each exchange, streaming answers through."""
+    """Forwards every request to `upstream` (a base URL) and keeps each exchange, streaming answers through.
 
-    def __init__(self, upstream):
+    `check(request_body)` may return a reason to refuse a request: the proxy then answers 400 itself, as
+    llama.cpp's own server does for an invalid grammar, and marks the exchange `blocked`. The tests use it to
+    keep a request that would kill the engine (llama-cpp-python dies on an invalid grammar) from reaching it,
+    and fail the test that made toolgate send one.
+    """
+
+    def __init__(self, upstream, check=None):
+        self.check = check
         parsed = urllib.parse.urlsplit(upstream)
         self.upstream_host = parsed.hostname
         self.upstream_port = parsed.port or (443 if parsed.scheme == "https" else 80)
@@ -91,6 +100,11 @@ class RecordingProxy:
         exchange = Exchange(handler.command, handler.path, body)
         with self.lock:
             self.exchanges.append(exchange)
+        if self.check is not None and body:
+            exchange.blocked = self.check(body)
+            if exchange.blocked:
+                self.refuse(handler, exchange)
+                return
         connection_class = http.client.HTTPSConnection if self.upstream_https else http.client.HTTPConnection
         upstream = connection_class(self.upstream_host, self.upstream_port, timeout=600)
         try:
@@ -122,6 +136,19 @@ class RecordingProxy:
         finally:
             upstream.close()
             exchange.done.set()
+
+
+    @staticmethod
+    def refuse(handler, exchange):
+        body = json.dumps({"error": {"code": 400, "message": exchange.blocked, "type": "invalid_request_error"}})
+        exchange.status = 400
+        exchange.response_body += body.encode()
+        handler.send_response(400)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body.encode())
+        exchange.done.set()
 
 
 class Output:

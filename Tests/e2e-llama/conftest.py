@@ -154,8 +154,17 @@ def engine(workdir):
 
 
 @pytest.fixture(scope="session")
-def proxy(engine):
-    proxy = RecordingProxy(engine.url)
+def grammar_checker(engine):
+    """llama.cpp's GBNF parser on the local models' vocabularies (None for a named engine)."""
+    if not engine.local:
+        return None
+    from grammar_check import GrammarChecker
+    return GrammarChecker(engine.models)
+
+
+@pytest.fixture(scope="session")
+def proxy(engine, grammar_checker):
+    proxy = RecordingProxy(engine.url, check=grammar_checker.check_request if grammar_checker else None)
     yield proxy
     proxy.close()
 
@@ -195,9 +204,13 @@ def client(gateway):
 
 
 @pytest.fixture
-def engine_alive(engine):
-    """Fails the test that leaves the engine dead (and says so), and skips tests once it is."""
+def engine_alive(engine, proxy):
+    """Fails the test that made toolgate send a grammar llama.cpp rejects (the proxy held it back) or that left
+    the engine dead, and skips tests once it is dead."""
     if not engine.alive():
         pytest.skip("the engine is not running (an earlier test killed it)")
+    mark = proxy.mark()
     yield
+    blocked = [exchange.blocked for exchange in proxy.since(mark) if exchange.blocked]
+    assert not blocked, blocked[0]
     assert engine.alive(), "the engine died during this test"
