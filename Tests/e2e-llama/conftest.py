@@ -14,22 +14,25 @@ any model run (the others skip, saying so):
     TOOLGATE_E2E_TEMPLATE   chat template: a .jinja file, a tokenizer_config.json or `backend` (llama.cpp /props);
                             default: Qwen2.5's
     TOOLGATE_E2E_PARSER     parser family (default hermes)
-    TOOLGATE_E2E_PROFILE    extra model-profile keys for toolgate's config, as a JSON object
+    TOOLGATE_E2E_PROFILE    extra model-profile keys for toolgate's config, as a JSON object (its `backend`
+                            object is merged into the backend's: {"backend": {"constraint_field": "grammar"}})
 
 Between toolgate and the engine sits a recording proxy (backend_proxy.py), so tests see the exact bytes.
 """
 
 import json
 import os
+import subprocess
 
 import openai
 import pytest
 
 import support
 from backend_proxy import RecordingProxy
+from recorded_engine import RecordedEngine
 
-# Profile keys for llama-cpp-python's server: it reads a GBNF grammar from the request's `grammar` field.
-LOCAL_PROFILE = {}
+# Backend keys for llama-cpp-python's server: it reads a GBNF grammar from the request's `grammar` field.
+LOCAL_BACKEND = {"constraint_field": "grammar"}
 
 
 def pytest_addoption(parser):
@@ -123,7 +126,8 @@ def start_llama_cpp_python(workdir):
     process = support.Process(
         "llama-cpp-python", [os.sys.executable, "-m", "llama_cpp.server", "--config_file", str(config_path)],
         workdir, lambda _: support.is_serving(url + "/v1/models"), marker="llama_cpp.server")
-    return Engine(url, "openai", "tiny-qwen", str(support.TEMPLATE), "hermes", dict(LOCAL_PROFILE), process, models)
+    return Engine(url, "openai", "tiny-qwen", str(support.TEMPLATE), "hermes", {"backend": dict(LOCAL_BACKEND)},
+                  process, models)
 
 
 def named_engine():
@@ -169,19 +173,37 @@ def proxy(engine, grammar_checker):
     proxy.close()
 
 
-def profile(name, engine, proxy, model, **extra):
-    backend = {"url": proxy.url, "dialect": engine.dialect, "timeouts": {"first_byte": 300, "total": 600}}
+def profile(name, engine, proxy, model, toolgate):
+    extra = dict(engine.profile)
+    backend = {"url": proxy.url, "dialect": engine.dialect, "timeouts": {"first_byte": 300, "total": 600},
+               **extra.pop("backend", {})}
     if model:
         backend["model"] = model
-    return {"name": name, "backend": backend, "template": engine.template, "parser": engine.parser,
-            **engine.profile, **extra}
+    if "constraint_field" in backend and not supports_constraint_field(toolgate):
+        # A toolgate from before constrained decoding: serve unconstrained (the call tests then fail, saying so).
+        del backend["constraint_field"]
+    return {"name": name, "backend": backend, "template": engine.template, "parser": engine.parser, **extra}
+
+
+def supports_constraint_field(toolgate):
+    return "constraint-field" in subprocess.run([toolgate, "serve", "--help"], capture_output=True, text=True).stdout
 
 
 @pytest.fixture(scope="session")
-def gateway(toolgate, workdir, engine, proxy):
-    models = [profile("target", engine, proxy, engine.model)]
+def recorded_engine():
+    """Answers with recorded llama.cpp server responses (see test_llamacpp_native_stream.py)."""
+    engine = RecordedEngine()
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def gateway(toolgate, workdir, engine, proxy, recorded_engine):
+    models = [profile("target", engine, proxy, engine.model, toolgate)]
     if engine.local:
-        models.append(profile("tiny-bytes", engine, proxy, "tiny-bytes"))
+        models.append(profile("tiny-bytes", engine, proxy, "tiny-bytes", toolgate))
+    models.append({"name": "recorded-llamacpp", "backend": {"url": recorded_engine.url, "dialect": "llamacpp"},
+                   "template": str(support.TEMPLATE), "parser": "hermes"})
     capture = workdir / "capture.jsonl"
     config = {"listen": "127.0.0.1:0", "capture": str(capture), "parsers_dir": str(support.PARSERS),
               "models": models}
