@@ -24,16 +24,21 @@ extension SchemaConverter {
     }
 
     /// `-?(0|[1-9][0-9]{0,15})`: sixteen digits at most, so a model cannot write digits forever. `minimum`
-    /// ≥ 0 drops the sign, ≥ 1 the zero too.
+    /// ≥ 0 drops the sign, ≥ 1 the zero too; a range of at most ``Options/maximumRange`` values with both
+    /// bounds is the list of its values.
     mutating func integer(_ schema: JSONObject = [:]) -> GrammarExpression {
-        let minimum = schema["minimum"]?.numberValue?.doubleValue
-            ?? schema["exclusiveMinimum"]?.numberValue.map { $0.doubleValue.rounded(.down) + 1 }
+        let bounds = Self.integerBounds(schema)
+        if let low = bounds.low, let high = bounds.high, low <= high, high - low < options.maximumRange {
+            return builder.shared("integer-from-\(Self.ruleNumber(low))-to-\(Self.ruleNumber(high))") { _ in
+                .choiceOf((low...high).map { .literal(String($0)) })
+            }
+        }
         let digits = builder.shared("integer-digits") { builder in
             .sequenceOf([.characters(CharacterClass([0x31...0x39])),
                          builder.repeated(Self.digit, min: 0, max: 15, name: "integer-digits-more")])
         }
-        if let minimum, minimum >= 1 { return builder.shared("integer-positive") { _ in digits } }
-        if let minimum, minimum >= 0 {
+        if let minimum = bounds.low, minimum >= 1 { return builder.shared("integer-positive") { _ in digits } }
+        if let minimum = bounds.low, minimum >= 0 {
             return builder.shared("integer-natural") { _ in .choiceOf([.literal("0"), digits]) }
         }
         return builder.shared("integer") { _ in
@@ -42,18 +47,87 @@ extension SchemaConverter {
     }
 
     /// A JSON number: an integer, optional fraction (16 digits at most), optional exponent (3 digits).
-    mutating func number() -> GrammarExpression {
-        let integer = integer()
-        return builder.shared("number") { builder in
-            let fraction = GrammarExpression.sequenceOf([.literal("."),
-                                                         builder.repeated(Self.digit, min: 1, max: 16,
-                                                                          name: "number-fraction")])
+    /// `minimum` ≥ 0 drops the sign; integral bounds on both sides at most ``Options/maximumRange`` apart
+    /// give the numbers between them without exponent (`0.25`, `1`, `1.0`, not `2.5e-1`).
+    mutating func number(_ schema: JSONObject = [:]) -> GrammarExpression {
+        let bounds = Self.numberBounds(schema)
+        if let low = bounds.low, let high = bounds.high, low <= high, high - low < options.maximumRange {
+            return boundedNumber(low: low, high: high)
+        }
+        let natural = (bounds.low ?? -1) >= 0
+        let integer = natural ? integer(["minimum": 0]) : integer()
+        return builder.shared(natural ? "number-natural" : "number") { builder in
+            let fraction = Self.fraction(&builder)
             let exponent = GrammarExpression.sequenceOf([.characters(CharacterClass(characters: "eE")),
                                                          .optional(.characters(CharacterClass(characters: "+-"))),
                                                          builder.repeated(Self.digit, min: 1, max: 3,
                                                                           name: "number-exponent")])
             return .sequenceOf([integer, .optional(fraction), .optional(exponent)])
         }
+    }
+
+    /// Numbers in `[low, high]` (integers): an integer part `i` with any fraction where `[i, i + 1)` (or
+    /// `(-(i + 1), -i]`) lies inside, and each bound itself with an all-zero fraction.
+    private mutating func boundedNumber(low: Int, high: Int) -> GrammarExpression {
+        builder.shared("number-from-\(Self.ruleNumber(low))-to-\(Self.ruleNumber(high))") { builder in
+            let fraction = Self.fraction(&builder)
+            let zeros = GrammarExpression.optional(.sequenceOf([
+                .literal("."), builder.repeated(.literal("0"), min: 1, max: 16, name: "number-zeros")]))
+            var alternatives: [GrammarExpression] = []
+            if high >= 0 {
+                for part in max(low, 0)..<max(high, max(low, 0)) {
+                    alternatives.append(.sequenceOf([.literal(String(part)), .optional(fraction)]))
+                }
+                if high >= max(low, 0) { alternatives.append(.sequenceOf([.literal(String(high)), zeros])) }
+            }
+            if low < 0 {
+                // "-j.f" is -(j + 0.f), in (-(j + 1), -j].
+                for part in max(0, -high)..<(-low) {
+                    alternatives.append(.sequenceOf([.literal("-" + String(part)), .optional(fraction)]))
+                }
+                alternatives.append(.sequenceOf([.literal(String(low)), zeros]))
+            }
+            return .choiceOf(alternatives)
+        }
+    }
+
+    private static func fraction(_ builder: inout GrammarBuilder) -> GrammarExpression {
+        .sequenceOf([.literal("."), builder.repeated(Self.digit, min: 1, max: 16, name: "number-fraction")])
+    }
+
+    /// The integers an integer schema's bounds allow at least and at most (nil: unbounded or unreadable).
+    static func integerBounds(_ schema: JSONObject) -> (low: Int?, high: Int?) {
+        let low = schema["minimum"]?.numberValue.flatMap { integral($0.doubleValue.rounded(.up)) }
+            ?? schema["exclusiveMinimum"]?.numberValue.flatMap { integral($0.doubleValue.rounded(.down) + 1) }
+        let high = schema["maximum"]?.numberValue.flatMap { integral($0.doubleValue.rounded(.down)) }
+            ?? schema["exclusiveMaximum"]?.numberValue.flatMap { integral($0.doubleValue.rounded(.up) - 1) }
+        return (low, high)
+    }
+
+    /// A number schema's inclusive bounds when they are integers (exclusive or fractional bounds: nil, so
+    /// the grammar stays looser than the schema).
+    static func numberBounds(_ schema: JSONObject) -> (low: Int?, high: Int?) {
+        let exact = { (key: String) -> Int? in
+            guard let value = schema[key]?.numberValue?.doubleValue, value == value.rounded() else { return nil }
+            return integral(value)
+        }
+        var low = exact("minimum")
+        // A fractional or exclusive lower bound ≥ 0 still rules out the sign (looser than the bound, never stricter).
+        if low == nil, let bound = (schema["minimum"] ?? schema["exclusiveMinimum"])?.numberValue?.doubleValue,
+           bound >= 0
+        {
+            low = 0
+        }
+        return (low, schema["exclusiveMaximum"] == nil ? exact("maximum") : nil)
+    }
+
+    private static func integral(_ value: Double) -> Int? {
+        guard value.isFinite, abs(value) < 1e15 else { return nil }
+        return Int(value)
+    }
+
+    private static func ruleNumber(_ value: Int) -> String {
+        value < 0 ? "m\(-value)" : "\(value)"
     }
 
     static let digit = GrammarExpression.characters(CharacterClass([0x30...0x39]))

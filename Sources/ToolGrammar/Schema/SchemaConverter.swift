@@ -7,7 +7,8 @@ import JSON
 /// the schema's order), `additionalProperties`, `items` with `minItems`/`maxItems`, `anyOf`/`oneOf` (as a
 /// choice; one-of-ness is not enforced), `allOf` (merged), local `$ref` (`#`, `#/$defs/…`, `#/definitions/…`,
 /// any local pointer; recursion allowed), `minLength`/`maxLength` on strings without delimiters, `minimum` ≥ 0
-/// / ≥ 1 on integers (no sign / no zero), OpenAPI's `nullable`. Every other keyword is ignored, which makes the
+/// / ≥ 1 on integers (no sign / no zero), `minimum` ≥ 0 on numbers, both bounds of an integer or a number when
+/// they are integers at most 256 apart, OpenAPI's `nullable`. Every other keyword is ignored, which makes the
 /// grammar looser than the schema, never stricter: `pattern`, `format`, number bounds beyond the above,
 /// `multipleOf`, `prefixItems`, `uniqueItems`, `patternProperties`, `not`, `if`/`then`/`else`, remote `$ref`.
 ///
@@ -28,6 +29,9 @@ struct SchemaConverter {
         var maximumIndent = 20
         /// Longest optional run written for `maxItems`/`maxLength`; beyond it the bound is not enforced.
         var maximumCount = 64
+        /// Integer bounds at most this far apart are written as the values between them (`minimum` and
+        /// `maximum` both given).
+        var maximumRange = 256
         /// Deepest schema nesting followed.
         var maximumDepth = 48
     }
@@ -124,7 +128,7 @@ struct SchemaConverter {
             case "array": alternatives.append(try array(schema, in: document, path: path, name: name))
             case "string": alternatives.append(try string(schema))
             case "integer": alternatives.append(integer(schema))
-            case "number": alternatives.append(number())
+            case "number": alternatives.append(number(schema))
             case "boolean": alternatives.append(boolean())
             case "null": alternatives.append(null())
             default: alternatives.append(anyValue())  // an unknown type name: not enforced
