@@ -29,7 +29,6 @@ import pytest
 
 import support
 from backend_proxy import RecordingProxy
-from recorded_engine import RecordedEngine
 
 # Backend keys for llama-cpp-python's server: it reads a GBNF grammar from the request's `grammar` field.
 LOCAL_BACKEND = {"constraint_field": "grammar"}
@@ -190,20 +189,10 @@ def supports_constraint_field(toolgate):
 
 
 @pytest.fixture(scope="session")
-def recorded_engine():
-    """Answers with recorded llama.cpp server responses (see test_llamacpp_native_stream.py)."""
-    engine = RecordedEngine()
-    yield engine
-    engine.close()
-
-
-@pytest.fixture(scope="session")
-def gateway(toolgate, workdir, engine, proxy, recorded_engine):
+def gateway(toolgate, workdir, engine, proxy):
     models = [profile("target", engine, proxy, engine.model, toolgate)]
     if engine.local:
         models.append(profile("tiny-bytes", engine, proxy, "tiny-bytes", toolgate))
-    models.append({"name": "recorded-llamacpp", "backend": {"url": recorded_engine.url, "dialect": "llamacpp"},
-                   "template": str(support.TEMPLATE), "parser": "hermes"})
     capture = workdir / "capture.jsonl"
     config = {"listen": "127.0.0.1:0", "capture": str(capture), "parsers_dir": str(support.PARSERS),
               "models": models}

@@ -142,11 +142,8 @@ extension SchemaConverter {
         let bounded = automaton.isEmpty && (minimum > 0 || maximum != nil)
         switch syntax {
         case .json:
-            let escape = builder.shared("string-escape") { _ in
-                .sequenceOf([.literal("\\"), .choiceOf([.characters(CharacterClass(characters: "\"\\/bfnrt")),
-                                                        .sequenceOf([.literal("u")] + Array(repeating: Self.hexDigit,
-                                                                                            count: 4))])])
-            }
+            if let pattern = schema["pattern"]?.stringValue, let written = patternString(pattern) { return written }
+            let escape = jsonEscape()
             let plain = CharacterClass([0x22...0x22, 0x5C...0x5C, 0x01...0x1F], negated: true)
             if bounded {
                 let character = builder.shared("string-char") { _ in .choiceOf([.characters(plain), escape]) }

@@ -8,8 +8,9 @@ import JSON
 /// choice; one-of-ness is not enforced), `allOf` (merged), local `$ref` (`#`, `#/$defs/…`, `#/definitions/…`,
 /// any local pointer; recursion allowed), `minLength`/`maxLength` on strings without delimiters, `minimum` ≥ 0
 /// / ≥ 1 on integers (no sign / no zero), `minimum` ≥ 0 on numbers, both bounds of an integer or a number when
-/// they are integers at most 256 apart, OpenAPI's `nullable`. Every other keyword is ignored, which makes the
-/// grammar looser than the schema, never stricter: `pattern`, `format`, number bounds beyond the above,
+/// they are integers at most 256 apart (numbers then without exponent), `pattern` in ``SchemaPattern``'s subset
+/// (its length bounds then not enforced), OpenAPI's `nullable`. Every other keyword is ignored, which makes the
+/// grammar looser than the schema: other `pattern`s, `format`, number bounds beyond the above,
 /// `multipleOf`, `prefixItems`, `uniqueItems`, `patternProperties`, `not`, `if`/`then`/`else`, remote `$ref`.
 ///
 /// An object with `properties` gets no keys besides them, whatever `additionalProperties` says (a model

@@ -4,7 +4,7 @@ public import JSON
 /// same reading of them): `type` (with the loose spellings), `enum`, `const`, `properties`, `required`,
 /// `additionalProperties` (`false` or a schema), `items` (a schema), `minItems`, `maxItems`, `anyOf`, `oneOf`
 /// (read as `anyOf`: the grammar does not enforce one-of-ness), `allOf`, local `$ref`, `minLength`,
-/// `maxLength` (in Unicode scalars), `minimum`/`exclusiveMinimum` and `maximum`/`exclusiveMaximum`,
+/// `maxLength` (in Unicode scalars), `pattern` (in ``SchemaPattern``'s subset), `minimum`/`exclusiveMinimum` and `maximum`/`exclusiveMaximum`,
 /// `nullable`. Other keywords are not checked.
 ///
 /// The constraint's self-check and the tests use it: whatever a grammar allows must validate.
@@ -64,6 +64,9 @@ public struct SchemaValidator: Sendable {
             }
             if let maximum = schema["maxLength"]?.numberValue?.intValue, length > maximum {
                 return "\(path): longer than \(maximum)"
+            }
+            if let pattern = schema["pattern"]?.stringValue, SchemaPattern.matches(pattern, text) == false {
+                return "\(path): does not match \(pattern)"
             }
         case .number(let number):
             let x = number.doubleValue
