@@ -102,9 +102,9 @@ HARD_TOOLS = [
 ]
 
 
-# Keywords toolgate's grammars leave out (the grammar is then looser than the schema, never broken or stricter:
-# README, "Constrained tool choice"); a call under such a grammar is checked against the rest of the schema.
-UNENFORCED = {"pattern", "format", "not"}
+# Keywords toolgate's grammars leave out (the grammar is then looser than the schema, never broken: README,
+# "Constrained tool choice"); a call under such a grammar is checked against the rest of the schema.
+UNENFORCED = {"format", "not"}
 
 
 def enforceable(schema):
