@@ -5,7 +5,7 @@ import ToolParsing
 
 /// What cannot be constrained is an error (the gateway then sends no constraint), never a wrong grammar; and
 /// llama.cpp takes every grammar made for the built-in families.
-@Suite("Call grammar limits", .serialized)
+@Suite("Call grammar limits", .oneAtATime)
 struct CallGrammarEdgeTests {
     static let tools = CallGrammarTests.tools
 

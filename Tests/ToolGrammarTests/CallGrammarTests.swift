@@ -5,7 +5,7 @@ import ToolParsing
 
 /// The call grammar of every family in `parsers/`: whatever it allows after the family's prefill, the family's
 /// own parser reads as calls to offered tools with arguments valid under their schemas.
-@Suite("Call grammars per family")
+@Suite("Call grammars per family", .oneAtATime)
 struct CallGrammarTests {
     static let tools: [JSONValue] = (try? Repository.fixture("tools.json").arrayValue) ?? []
     static let offered = OfferedTool.list(tools)

@@ -4,7 +4,7 @@ import ToolGrammar
 import ToolParsing
 
 /// The JSON-schema form, for backends that take a JSON schema only.
-@Suite("Call schemas for JSON-schema backends")
+@Suite("Call schemas for JSON-schema backends", .oneAtATime)
 struct CallSchemaTests {
     static let tools = CallGrammarTests.tools
 

@@ -4,7 +4,7 @@ import ToolGrammar
 import ToolParsing
 
 /// Free text inside a call may say anything except the exact markers that would end the call early.
-@Suite("Markers inside call text")
+@Suite("Markers inside call text", .oneAtATime)
 struct DelimiterTests {
     static let echo: [JSONValue] = [[
         "type": "function",

@@ -3,7 +3,7 @@ import Testing
 import ToolGrammar
 
 /// The GBNF checker against a table of grammars, and the same table against llama.cpp's own loader.
-@Suite("GBNF checking")
+@Suite("GBNF checking", .oneAtATime)
 struct GrammarCheckerTests {
     /// What llama.cpp does with a grammar.
     enum LlamaVerdict: Sendable {

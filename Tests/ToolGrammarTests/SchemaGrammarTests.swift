@@ -4,7 +4,7 @@ import ToolGrammar
 
 /// JSON schema → grammar over the table in `Tests/Fixtures/grammar/schemas.json`: each schema with values that
 /// are valid, invalid, and valid but outside the grammar on purpose (keys out of schema order, extra keys).
-@Suite("JSON schema grammars")
+@Suite("JSON schema grammars", .oneAtATime)
 struct SchemaGrammarTests {
     struct Entry: Sendable, CustomTestStringConvertible {
         var name: String
