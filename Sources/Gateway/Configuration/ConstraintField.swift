@@ -4,12 +4,12 @@ import Backends
 /// `--constraint-field`), which decides what toolgate sends for a forced tool call: a GBNF grammar or a JSON
 /// schema of the call in the family's format.
 ///
-/// | dialect | fields (default first) |
-/// |---|---|
-/// | `llamacpp` | `grammar` (GBNF), `json_schema`, `none` |
-/// | `openai` | `none`, `grammar` (llama-cpp-python, GBNF), `guided_grammar` / `guided_json` (vLLM < 0.10), `structured_outputs` (GBNF) / `structured_outputs.json` (vLLM ≥ 0.10) |
-/// | `tgi` | `grammar` (`{"type": "json", "value": schema}`), `none` |
-/// | `ollama` | `format` (JSON schema), `none` |
+/// Fields per dialect, its default first:
+/// - `llamacpp`: `grammar` (GBNF), `json_schema`, `none`;
+/// - `openai`: `none`, `grammar` (llama-cpp-python, GBNF), `guided_grammar` / `guided_json` (vLLM < 0.10),
+///   `structured_outputs` (GBNF) / `structured_outputs.json` (vLLM ≥ 0.10);
+/// - `tgi`: `grammar` (`{"type": "json", "value": schema}`), `none`;
+/// - `ollama`: `format` (JSON schema), `none`.
 ///
 /// `openai` defaults to `none`: the servers behind that API differ in what they take, and an unknown field
 /// would surprise one.

@@ -117,7 +117,11 @@ extension SchemaConverter {
     {
         let ws = whitespace()
         let itemSchema: JSONValue
-        if case .object? = schema["items"] { itemSchema = schema["items"] ?? .bool(true) } else { itemSchema = .bool(true) }
+        if case .object? = schema["items"] {
+            itemSchema = schema["items"] ?? .bool(true)
+        } else {
+            itemSchema = .bool(true)
+        }
         if schema["items"] == .bool(false) || schema["maxItems"]?.numberValue?.intValue == 0 {
             return .sequenceOf([.literal("["), ws, .literal("]")])
         }

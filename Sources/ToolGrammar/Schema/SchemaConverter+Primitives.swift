@@ -243,7 +243,9 @@ extension SchemaConverter {
         case .python: text = PythonText.repr(value)
         }
         if !automaton.isEmpty, automaton.run(text.unicodeScalars.map(\.value)) == nil { return nil }
-        if syntax == .python, case .string(let s) = value, let alternate = PythonText.doubleQuoted(s), alternate != text {
+        if syntax == .python, case .string(let s) = value, let alternate = PythonText.doubleQuoted(s),
+           alternate != text
+        {
             return .choiceOf([.literal(text), .literal(alternate)])
         }
         return .literal(text)

@@ -4,8 +4,8 @@ public import JSON
 /// same reading of them): `type` (with the loose spellings), `enum`, `const`, `properties`, `required`,
 /// `additionalProperties` (`false` or a schema), `items` (a schema), `minItems`, `maxItems`, `anyOf`, `oneOf`
 /// (read as `anyOf`: the grammar does not enforce one-of-ness), `allOf`, local `$ref`, `minLength`,
-/// `maxLength` (in Unicode scalars), `pattern` (in ``SchemaPattern``'s subset), `minimum`/`exclusiveMinimum` and `maximum`/`exclusiveMaximum`,
-/// `nullable`. Other keywords are not checked.
+/// `maxLength` (in Unicode scalars), `pattern` (in ``SchemaPattern``'s subset), `minimum`/`exclusiveMinimum`
+/// and `maximum`/`exclusiveMaximum`, `nullable`. Other keywords are not checked.
 ///
 /// The constraint's self-check and the tests use it: whatever a grammar allows must validate.
 public struct SchemaValidator: Sendable {
