@@ -17,6 +17,9 @@ struct ModelRuntime: Sendable {
     let reasoning: ReasoningSetting
     let idStyle: ToolCallIDStyle
     let commit: CommitMode
+    /// What a forced tool call's constraint is sent as, or nil when none is sent (`constrain: false`, a field
+    /// of `none`, a backend without one).
+    let constraint: ConstraintField.Content?
 
     static func make(_ profile: ModelProfile, registry: FamilyRegistry, transport: CurlTransport,
                      logger: Logger) async throws(ConfigurationError) -> ModelRuntime
@@ -30,9 +33,18 @@ struct ModelRuntime: Sendable {
         }
         let timeouts = BackendTimeouts(connect: profile.timeouts.connect, firstByte: profile.timeouts.firstByte,
                                        stall: profile.timeouts.stall, total: profile.timeouts.total)
+        let field: ConstraintField
+        switch ConstraintField.resolve(profile.constraintField, dialect: profile.dialect) {
+        case .success(let resolved): field = resolved
+        case .failure(let error): throw ConfigurationError("\(where_): \(error.message)")
+        }
         let backend: Backend
         do {
-            if profile.dialect == "replay" {
+            if profile.dialect == "openai" {
+                backend = try Backend(dialect: OpenAICompletionsDialect(constraintFields: field.openAIFields),
+                                      url: profile.backendURL, apiKey: profile.backendAPIKey, timeouts: timeouts,
+                                      transport: transport)
+            } else if profile.dialect == "replay" {
                 let options = ReplayBackend.Options(matchLastUserMessage: profile.replayMatchLastUserMessage)
                 backend = Backend(replay: try ReplayBackend(path: profile.backendURL, options: options, logger: logger),
                                   timeouts: timeouts)
@@ -62,7 +74,8 @@ struct ModelRuntime: Sendable {
         return ModelRuntime(profile: profile, backend: backend, templates: templates, family: family,
                             polyfill: ToolCallingPolyfill(family: family), specialTokens: tokens,
                             reasoning: reasoning, idStyle: idStyle,
-                            commit: CommitMode(rawValue: profile.streamArguments) ?? .validated)
+                            commit: CommitMode(rawValue: profile.streamArguments) ?? .validated,
+                            constraint: profile.constrain ? field.content(dialect: profile.dialect) : nil)
     }
 
     private static func loadTemplates(_ profile: ModelProfile, backend: Backend,

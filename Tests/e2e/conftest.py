@@ -82,8 +82,14 @@ def gateway(toolgate, workdir, fake_backend):
     for name, family in support.EAGER_TARGETS.items():
         models.append({**model_profile(name, family, replay_backend(family)), "stream_arguments": "eager"})
     for dialect in support.HTTP_DIALECTS:
-        models.append(model_profile(f"hermes-{dialect}", "hermes",
-                                    {"url": fake_backend, "dialect": dialect, "model": "fake"}))
+        backend = {"url": fake_backend, "dialect": dialect, "model": "fake"}
+        if dialect in ("tgi", "ollama"):
+            # These take a forced call's constraint as a JSON schema of the whole call document, after a shorter
+            # prefill than the family's (`<tool_call>\n` for a named tool too); the fake backend replays outputs
+            # captured after the family's prefill and enforces nothing, so the captures apply only without it.
+            # Tests/e2e-llama and GatewayTests cover the constraint.
+            backend["constraint_field"] = "none"
+        models.append(model_profile(f"hermes-{dialect}", "hermes", backend))
     models.append(model_profile("refused", "hermes", {
         "url": f"http://127.0.0.1:{unused_port()}", "dialect": "llamacpp", "timeouts": {"connect": 2}}))
     models.append(model_profile("faulty", "hermes", {

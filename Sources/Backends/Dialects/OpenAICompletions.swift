@@ -3,8 +3,10 @@ import JSON
 /// OpenAI's legacy `POST /v1/completions`, as vLLM, SGLang, TGI, llama-cpp-python and LM Studio serve it.
 ///
 /// Request: `{"model", "prompt", "max_tokens", "temperature", "top_p", "seed", "stop", "stream",
-/// "stream_options": {"include_usage": true}, "skip_special_tokens": false, "guided_json" |
-/// "guided_grammar" | "guided_regex"}`. `skip_special_tokens: false` keeps special tokens in the text
+/// "stream_options": {"include_usage": true}, "skip_special_tokens": false}` and the constraint in the fields
+/// the server takes (``ConstraintFields``): `guided_json` | `guided_grammar` | `guided_regex` (vLLM before
+/// 0.10, the default), `grammar` (llama-cpp-python: GBNF), or `structured_outputs: {"json" | "grammar" |
+/// "regex": …}` (vLLM 0.10 and later). `skip_special_tokens: false` keeps special tokens in the text
 /// where the server supports it (vLLM, SGLang); servers that do not know it ignore it. vLLM's default
 /// `max_tokens` is 16: set ``CompletionRequest/maxTokens``.
 ///
@@ -14,7 +16,21 @@ import JSON
 /// The final event goes out at the usage chunk or at `[DONE]`, whichever comes first; a stream that
 /// closes after a finish reason without `[DONE]` still ends cleanly.
 public struct OpenAICompletionsDialect: BackendDialect {
-    public init() {}
+    /// Where servers of this API take a decoding constraint.
+    public enum ConstraintFields: String, Sendable {
+        /// `guided_json`, `guided_grammar`, `guided_regex` (vLLM before 0.10).
+        case guided
+        /// `grammar`, a GBNF grammar (llama-cpp-python); a JSON schema or regex has no field.
+        case grammar
+        /// `structured_outputs: {"json": …}` / `{"grammar": …}` / `{"regex": …}` (vLLM 0.10 and later).
+        case structuredOutputs = "structured_outputs"
+    }
+
+    public let constraintFields: ConstraintFields
+
+    public init(constraintFields: ConstraintFields = .guided) {
+        self.constraintFields = constraintFields
+    }
 
     public var name: String { "openai" }
     public var healthPath: String { "/v1/models" }
@@ -32,11 +48,17 @@ public struct OpenAICompletionsDialect: BackendDialect {
         body["stream"] = .bool(request.stream)
         if request.stream { body["stream_options"] = ["include_usage": true] }
         body["skip_special_tokens"] = false
-        switch request.constraint {
-        case .jsonSchema(let schema)?: body["guided_json"] = schema
-        case .grammar(let grammar)?: body["guided_grammar"] = .string(grammar)
-        case .regex(let pattern)?: body["guided_regex"] = .string(pattern)
-        case nil: break
+        switch (constraintFields, request.constraint) {
+        case (_, nil): break
+        case (.guided, .jsonSchema(let schema)?): body["guided_json"] = schema
+        case (.guided, .grammar(let grammar)?): body["guided_grammar"] = .string(grammar)
+        case (.guided, .regex(let pattern)?): body["guided_regex"] = .string(pattern)
+        case (.grammar, .grammar(let grammar)?): body["grammar"] = .string(grammar)
+        case (.grammar, _?):
+            throw .invalidConfiguration("this server takes a GBNF grammar only (`grammar`), not a JSON schema or regex")
+        case (.structuredOutputs, .jsonSchema(let schema)?): body["structured_outputs"] = ["json": schema]
+        case (.structuredOutputs, .grammar(let grammar)?): body["structured_outputs"] = ["grammar": .string(grammar)]
+        case (.structuredOutputs, .regex(let pattern)?): body["structured_outputs"] = ["regex": .string(pattern)]
         }
         body.merge(extra: request.extra)
         return .postJSON("/v1/completions", body, stream: request.stream)

@@ -63,6 +63,8 @@ public struct ModelProfile: Sendable {
     public var templateArguments: JSONObject = [:]
     /// Whether to constrain decoding with a grammar for `tool_choice: required` / a named tool, where the backend can.
     public var constrain = true
+    /// The request field the backend takes a constraint in (``ConstraintField``); nil = the dialect's default.
+    public var constraintField: String?
     /// For the replay dialect: answer an unknown prompt by its last user message (demos only).
     public var replayMatchLastUserMessage = false
 
@@ -84,7 +86,7 @@ extension ModelProfile {
                                       "max_tokens", "template_arguments", "constrain"])
         guard let backend = try config.object("backend") else { throw config.fail("backend", "is required") }
         try backend.rejectUnknownKeys(["url", "dialect", "api_key", "api_key_env", "model", "timeouts",
-                                       "match_last_user_message"])
+                                       "match_last_user_message", "constraint_field"])
         let dialect = try backend.requiredString("dialect")
         guard Self.knownDialects.contains(dialect) else {
             throw backend.fail("dialect", "'\(dialect)' is not one of \(Self.knownDialects.sorted().joined(separator: ", "))")
@@ -102,6 +104,10 @@ extension ModelProfile {
             backendAPIKey = value
         }
         backendModel = try backend.string("model")
+        constraintField = try backend.string("constraint_field")
+        if case .failure(let error) = ConstraintField.resolve(constraintField, dialect: dialect) {
+            throw backend.fail("constraint_field", error.message)
+        }
         replayMatchLastUserMessage = try backend.bool("match_last_user_message") ?? false
         if let timeouts = try backend.object("timeouts") {
             try timeouts.rejectUnknownKeys(["connect", "first_byte", "total", "stall"])

@@ -2,6 +2,7 @@ import CallTable
 import ChatTemplate
 import JSON
 import OpenAIAPI
+import ToolGrammar
 import ToolParsing
 
 /// The prompt for one chat request, and what the parser must know about how it ends.
@@ -14,6 +15,10 @@ struct BuiltPrompt: Sendable {
     var reasoningStart: ReasoningStart
     /// Assistant turns whose raw model bytes came from the call table (exact or patched).
     var rebuiltTurns: Int
+    /// What the backend must enforce so the continuation after `prefill` is the forced call, or nil.
+    var constraint: ToolCallConstraint.Form?
+    /// Why a forced call goes without a constraint although the backend takes one (logged).
+    var constraintProblem: String?
 }
 
 /// validate → **normalize → render**: rebuilds assistant turns from the call table, renders the model's
@@ -88,15 +93,30 @@ struct PromptBuilder {
             rebuilt += 1
         }
 
-        let prefill: String?
+        let forced: ForcedCall?
         switch request.toolChoice {
-        case .required: prefill = runtime.family.prefill(functionName: nil)
-        case .function(let name): prefill = runtime.family.prefill(functionName: name)
-        case .auto, .none: prefill = nil
+        case .required: forced = .anyTool
+        case .function(let name): forced = .named(name)
+        case .auto, .none: forced = nil
+        }
+        var prefill = forced.flatMap { runtime.family.prefill(functionName: $0.functionName) }
+        var constraint: ToolCallConstraint.Form?
+        var problem: String?
+        if let forced, let content = runtime.constraint {
+            // The constraint chooses the prefill it continues (a JSON-schema backend may need a shorter one).
+            let builder = ToolCallConstraintBuilder(family: runtime.family, tools: request.tools)
+            do {
+                let made = content == .gbnf ? try builder.gbnf(forced, parallel: request.parallelToolCalls)
+                    : try builder.jsonSchema(forced, parallel: request.parallelToolCalls)
+                prefill = made.prefill.isEmpty ? nil : made.prefill
+                constraint = made.form
+            } catch {
+                problem = error.description
+            }
         }
         let reasoningStart = ReasoningStart.forPrompt(rendered, markers: reasoningMarkers)
         return BuiltPrompt(text: rendered + (prefill ?? ""), prefill: prefill, reasoningStart: reasoningStart,
-                           rebuiltTurns: rebuilt)
+                           rebuiltTurns: rebuilt, constraint: constraint, constraintProblem: problem)
     }
 
     /// UTF-8 bytes of whitespace the template put between the generation prompt (the conversation before the
@@ -133,4 +153,9 @@ struct PromptBuilder {
     }
 }
 
-
+extension ForcedCall {
+    var functionName: String? {
+        if case .named(let name) = self { return name }
+        return nil
+    }
+}

@@ -4,6 +4,7 @@ import HTTPServer
 import JSON
 import Logging
 import OpenAIAPI
+import ToolGrammar
 import ToolParsing
 
 extension Gateway {
@@ -23,6 +24,9 @@ extension Gateway {
         var log = log
         log.metadata["model"] = "\(request.model)"
         log.metadata["parser"] = "\(runtime.family.name)"
+        if let problem = prompt.constraintProblem {
+            log.warning("forced tool call sent without a constraint", ["reason": "\(problem)"])
+        }
         let backendRequest = backendRequest(for: request, runtime: runtime, prompt: prompt)
         let started = ContinuousClock.now
         let events = BackendEvents(runtime.backend.complete(backendRequest))
@@ -54,13 +58,20 @@ extension Gateway {
         if !request.parallelToolCalls && request.toolChoice != .none {
             for s in runtime.family.stopStrings where !stop.contains(s) { stop.append(s) }
         }
+        let constraint: CompletionConstraint?
+        switch prompt.constraint {
+        case .gbnf(let grammar)?: constraint = .grammar(grammar)
+        case .jsonSchema(let schema)?: constraint = .jsonSchema(schema)
+        case nil: constraint = nil
+        }
         return CompletionRequest(
             prompt: prompt.text, model: runtime.profile.backendModel ?? runtime.profile.name,
-            maxTokens: request.sampling.maxTokens ?? runtime.profile.defaultMaxTokens, temperature: request.sampling.temperature,
-            topP: request.sampling.topP, seed: request.sampling.seed, stop: stop,
+            maxTokens: request.sampling.maxTokens ?? runtime.profile.defaultMaxTokens,
+            temperature: request.sampling.temperature, topP: request.sampling.topP, seed: request.sampling.seed,
+            stop: stop,
             // Always streamed from the backend: its first-byte and stall timeouts then apply, and a single-call
             // request can stop reading after the first call.
-            stream: true, preservedTokens: runtime.preservedTokens)
+            stream: true, preservedTokens: runtime.preservedTokens, constraint: constraint)
     }
 }
 

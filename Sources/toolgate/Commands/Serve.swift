@@ -58,6 +58,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Stop strings always sent to the backend (repeatable).")
     var stop: [String] = []
 
+    @Flag(help: """
+        Do not constrain decoding for tool_choice required or a named function, for every model (the prefill \
+        still forces the call).
+        """)
+    var noConstrain = false
+
+    @Option(help: """
+        The request field the backend takes a constraint in: llamacpp grammar|json_schema|none, openai \
+        none|grammar|guided_grammar|guided_json|structured_outputs|structured_outputs.json, tgi grammar|none, \
+        ollama format|none (default: the first).
+        """)
+    var constraintField: String?
+
     @Flag(help: "For --dialect replay: answer an unknown prompt by its last user message (demos).")
     var replayFallback = false
 
@@ -77,6 +90,10 @@ struct Serve: AsyncParsableCommand {
             for (flag, value) in [("--dialect", dialect), ("--template", template), ("--parser", parser)] where value == nil {
                 throw ValidationError("\(flag) is needed with --backend")
             }
+        }
+        if constraintField != nil && backend == nil {
+            throw ValidationError("--constraint-field applies to the model given by --backend; in a config file use "
+                                  + "backend.constraint_field")
         }
         if Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -150,8 +167,12 @@ struct Serve: AsyncParsableCommand {
             profile.defaultMaxTokens = maxTokens
             profile.stop = stop
             profile.replayMatchLastUserMessage = replayFallback
+            profile.constraintField = constraintField
             configuration.models.removeAll { $0.name == modelName }
             configuration.models.append(profile)
+        }
+        if noConstrain {
+            for i in configuration.models.indices { configuration.models[i].constrain = false }
         }
         return configuration
     }
