@@ -52,10 +52,11 @@ public final class FakeBackend: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// A port on 127.0.0.1 where nothing listens (connections are refused).
+    /// A port on 127.0.0.1 where nothing listens (connections are refused). The socket stays bound, never
+    /// listening, for the life of the process: closing it would let a fake backend started meanwhile by a
+    /// parallel test take the port and answer.
     public static func unusedPort() -> Int {
         guard let socket = Listener.open(port: 0, listen: false) else { return 9 }
-        close(socket.fd)
         return Int(socket.port)
     }
 
