@@ -10,6 +10,7 @@ public struct ChatCompletionRequest: Sendable {
     public var toolNames: [String]
     public var toolChoice: ToolChoice
     public var parallelToolCalls: Bool
+    public var responseFormat: ResponseFormat
     public var sampling: Sampling
     public var user: String?
     /// Extra variables for the chat template (`chat_template_kwargs`, as vLLM and SGLang accept),
@@ -39,6 +40,7 @@ public struct ChatCompletionRequest: Sendable {
         toolNames = names
         toolChoice = try ToolChoice(fields.value("tool_choice"), toolNames: names, hasTools: !tools.isEmpty)
         parallelToolCalls = try fields.bool("parallel_tool_calls") ?? true
+        responseFormat = try ResponseFormat(fields.value("response_format"))
         sampling = try Sampling(fields, maxTokenKeys: ["max_completion_tokens", "max_tokens"])
         user = try fields.string("user")
         chatTemplateArguments = try fields.object("chat_template_kwargs") ?? [:]

@@ -36,6 +36,20 @@ struct ReasoningTests {
         #expect(message.diagnostics.map(\.kind) == [.unterminatedReasoning])
     }
 
+    @Test("a start marker after content or a call is text: models reason before they answer")
+    func lateStartMarker() {
+        let late = Self.parse("The tag <think> opens a block.")
+        #expect(late.content == "The tag <think> opens a block.")
+        #expect(late.reasoningContent == nil)
+        #expect(late.diagnostics.isEmpty)
+        let afterCall = Self.parse("<tool_call>{\"name\": \"f\", \"arguments\": {}}</tool_call><think>x</think>")
+        #expect(afterCall.toolCalls.map(\.name) == ["f"])
+        #expect(afterCall.content == "<think>x</think>")
+        #expect(afterCall.reasoningContent == nil)
+        let leading = Self.parse("  \n<think>a</think>b")
+        #expect(leading.reasoningContent == "a" && leading.content == "b")
+    }
+
     @Test("output that starts inside reasoning (the prompt opened it) is reasoning up to the end marker")
     func startsOpen() {
         let message = Self.parse("I'm\nthinking</think>Hello!", start: .open)

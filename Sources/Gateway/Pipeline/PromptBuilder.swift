@@ -17,7 +17,7 @@ struct BuiltPrompt: Sendable {
     var rebuiltTurns: Int
     /// What the backend must enforce so the continuation after `prefill` is the forced call, or nil.
     var constraint: ToolCallConstraint.Form?
-    /// Why a forced call goes without a constraint although the backend takes one (logged).
+    /// Why a forced call or a `response_format` goes without a constraint although the backend takes one (logged).
     var constraintProblem: String?
 }
 
@@ -112,6 +112,14 @@ struct PromptBuilder {
                 constraint = made.form
             } catch {
                 problem = error.description
+            }
+        } else if let schema = request.responseFormat.schema, request.toolChoice == .none,
+                  let content = runtime.constraint {
+            // A structured answer with no tool to call: the content itself is constrained to the schema.
+            do {
+                constraint = content == .gbnf ? .gbnf(try JSONSchemaGrammar.gbnf(for: schema)) : .jsonSchema(schema)
+            } catch {
+                problem = "response_format: \(error.description)"
             }
         }
         let reasoningStart = ReasoningStart.forPrompt(rendered, markers: reasoningMarkers)

@@ -25,7 +25,7 @@ extension Gateway {
         log.metadata["model"] = "\(request.model)"
         log.metadata["parser"] = "\(runtime.family.name)"
         if let problem = prompt.constraintProblem {
-            log.warning("forced tool call sent without a constraint", ["reason": "\(problem)"])
+            log.warning("request sent without the constraint it asks for", ["reason": "\(problem)"])
         }
         let backendRequest = backendRequest(for: request, runtime: runtime, prompt: prompt)
         let started = ContinuousClock.now

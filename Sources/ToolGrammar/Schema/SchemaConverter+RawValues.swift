@@ -1,4 +1,5 @@
 import JSON
+import ToolParsing
 
 /// Parameter values written as raw text between tags (Qwen3-Coder's `<parameter=city>Paris</parameter>`, GLM's
 /// `<arg_value>`), which the family's parser types by the parameter's schema (ToolParsing's `SchemaTyping`):
@@ -11,61 +12,11 @@ import JSON
 /// typing would read as an object or array. Like the parser, this does not follow `$ref` for the typing
 /// (a `$ref` parameter is read as a string).
 extension SchemaConverter {
-    enum RawKind: Hashable {
-        case string, integer, number, boolean, object, array, null
-    }
-
-    /// The types the parser's typing allows for a schema: `type` (a name or list, with the loose spellings
-    /// `str`, `int`, `float`, `bool`, `dict`, `list`, `none`), the branches of `anyOf`/`oneOf`, the kinds of an
-    /// `enum`'s values when there is no type, `object` when only `properties` says so.
-    static func rawKinds(_ schema: JSONValue?) -> Set<RawKind> {
-        guard let schema else { return [] }
-        var kinds = Set<RawKind>()
-        switch schema["type"] {
-        case .string(let name)?:
-            if let kind = rawKind(named: name) { kinds.insert(kind) }
-        case .array(let names)?:
-            for case .string(let name) in names { if let kind = rawKind(named: name) { kinds.insert(kind) } }
-        default:
-            break
-        }
-        for key in ["anyOf", "oneOf"] {
-            for branch in schema[key]?.arrayValue ?? [] { kinds.formUnion(rawKinds(branch)) }
-        }
-        if kinds.isEmpty, let values = schema["enum"]?.arrayValue {
-            for value in values {
-                switch value {
-                case .string: kinds.insert(.string)
-                case .number(let n): kinds.insert(n.isInteger ? .integer : .number)
-                case .bool: kinds.insert(.boolean)
-                case .null: kinds.insert(.null)
-                case .array: kinds.insert(.array)
-                case .object: kinds.insert(.object)
-                }
-            }
-        }
-        if kinds.isEmpty, schema["properties"] != nil { kinds.insert(.object) }
-        return kinds
-    }
-
-    static func rawKind(named name: String) -> RawKind? {
-        switch name.lowercased() {
-        case "string", "str", "text": return .string
-        case "integer", "int": return .integer
-        case "number", "float", "double": return .number
-        case "boolean", "bool": return .boolean
-        case "object", "dict": return .object
-        case "array", "list": return .array
-        case "null", "none": return .null
-        default: return nil
-        }
-    }
-
     /// The grammar of a raw parameter value; `trailing` is the format's text right after it.
     mutating func rawValue(_ schema: JSONValue?, in document: SchemaDocument, path: String, name: String,
                            trailing: String) throws(ToolGrammarError) -> GrammarExpression
     {
-        let kinds = Self.rawKinds(schema)
+        let kinds = SchemaTyping.allowedKinds(schema)
         let enumStrings = Self.stringEnum(schema)
         if kinds.isEmpty || kinds == [.string] {
             if let enumStrings { return try rawLiterals(enumStrings, restricted: false) }
@@ -135,11 +86,11 @@ extension SchemaConverter {
         var restricted = false
         if let type = object["type"] {
             let names = type.stringValue.map { [$0] } ?? (type.arrayValue ?? []).compactMap(\.stringValue)
-            if names.contains(where: { rawKind(named: $0) == .string }) { return nil }
+            if names.contains(where: { SchemaTyping.kind(named: $0) == .string }) { return nil }
             restricted = true
         }
         for key in ["anyOf", "oneOf"] {
-            for branch in object[key]?.arrayValue ?? [] where rawKinds(branch).contains(.string) {
+            for branch in object[key]?.arrayValue ?? [] where SchemaTyping.allowedKinds(branch).contains(.string) {
                 guard let values = stringEnum(branch) else { return nil }
                 strings += values.filter { !strings.contains($0) }
                 restricted = true
@@ -153,15 +104,15 @@ extension SchemaConverter {
         guard case .object(var object) = schema else { return nil }
         var left = false
         if case .string(let name)? = object["type"] {
-            if rawKind(named: name) == .string { object.removeValue(forKey: "type") } else { left = true }
+            if SchemaTyping.kind(named: name) == .string { object.removeValue(forKey: "type") } else { left = true }
         } else if case .array(let names)? = object["type"] {
-            let kept = names.filter { $0.stringValue.flatMap(rawKind(named:)) != .string }
+            let kept = names.filter { $0.stringValue.flatMap(SchemaTyping.kind(named:)) != .string }
             object["type"] = .array(kept)
             left = left || !kept.isEmpty
         }
         for key in ["anyOf", "oneOf"] {
             guard case .array(let branches)? = object[key] else { continue }
-            let kept = branches.filter { rawKinds($0) != [.string] && !rawKinds($0).isEmpty }
+            let kept = branches.filter { SchemaTyping.allowedKinds($0) != [.string] && !SchemaTyping.allowedKinds($0).isEmpty }
             if kept.isEmpty { object.removeValue(forKey: key) } else { object[key] = .array(kept) }
             left = left || !kept.isEmpty
         }

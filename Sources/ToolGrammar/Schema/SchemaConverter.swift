@@ -1,4 +1,5 @@
 import JSON
+import ToolParsing
 
 /// Turns JSON schemas into grammar expressions for values written as JSON or as Python literals.
 ///
@@ -152,7 +153,7 @@ struct SchemaConverter {
         default: names = []
         }
         return names.map { name in
-            switch rawKind(named: name) {
+            switch SchemaTyping.kind(named: name) {
             case .string?: return "string"
             case .integer?: return "integer"
             case .number?: return "number"

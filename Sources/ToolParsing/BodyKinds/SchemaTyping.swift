@@ -1,4 +1,4 @@
-import JSON
+public import JSON
 
 /// Turns the raw text of an untyped parameter value into a JSON value using the parameter's JSON schema,
 /// the way llama.cpp and vLLM type Qwen3-Coder parameters.
@@ -6,8 +6,9 @@ import JSON
 /// A value stays a string when the schema allows only strings or is unknown. Otherwise the non-string
 /// types are tried (integer, number, boolean, object, array; `null` only when the schema allows it);
 /// the first that reads the text wins, and the text stays a string when none does — nothing is lost.
-enum SchemaTyping {
-    enum Kind: Hashable {
+public enum SchemaTyping {
+    /// A JSON type a schema allows.
+    public enum Kind: Hashable, Sendable {
         case string, integer, number, boolean, object, array, null
     }
 
@@ -49,7 +50,7 @@ enum SchemaTyping {
 
     /// The JSON types a schema allows: `type` (a name or a list), `anyOf`/`oneOf` branches, or the
     /// values of an `enum` without a type. Empty when nothing is known.
-    static func allowedKinds(_ schema: JSONValue?) -> Set<Kind> {
+    public static func allowedKinds(_ schema: JSONValue?) -> Set<Kind> {
         guard let schema else { return [] }
         var kinds = Set<Kind>()
         switch schema["type"] {
@@ -80,7 +81,7 @@ enum SchemaTyping {
     }
 
     /// Schema type names, with the non-standard spellings models' tool definitions use.
-    private static func kind(named name: String) -> Kind? {
+    public static func kind(named name: String) -> Kind? {
         switch name.lowercased() {
         case "string", "str", "text": return .string
         case "integer", "int": return .integer

@@ -239,6 +239,10 @@ public struct StreamingParser: Sendable {
                 cursor = at
             }
             switch marker.tag {
+            case Triggers.reasoningStartTag where content.started || nextIndex > 0:
+                // Models reason before they answer: a start marker after content or a call is text.
+                release(w, at..<at + marker.bytes.count)
+                cursor = at + marker.bytes.count
             case Triggers.reasoningStartTag:
                 inReasoning = true
                 cursor = at + marker.bytes.count
