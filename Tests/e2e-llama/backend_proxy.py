@@ -175,11 +175,22 @@ def sse_data(body):
 
 
 def decode(dialect, exchange):
-    """What the engine generated in `exchange` (toolgate always streams from the engine)."""
+    """What the engine generated in `exchange`, streamed (toolgate streams when its client does, or when one
+    call is wanted) or whole."""
     if exchange.error:
         raise AssertionError(f"the engine failed: {exchange.error}")
     assert exchange.status == 200, f"engine status {exchange.status}: {bytes(exchange.response_body)[:300]!r}"
     body = bytes(exchange.response_body)
+    request = exchange.request or {}
+    streamed = exchange.path.endswith("/generate_stream") if dialect == "tgi" else request.get("stream", True)
+    if not streamed:
+        if dialect == "tgi":
+            answer = json.loads(body)
+            finish = (answer.get("details") or {}).get("finish_reason")
+            return Output(answer.get("generated_text") or "", TGI_REASONS.get(finish, finish), 1)
+        if dialect in ("openai", "llamacpp"):
+            # A whole answer has the fields of a stream's last event.
+            body = b"data: " + body + b"\n\n"
     decoder = {"openai": _openai, "llamacpp": _llamacpp, "tgi": _tgi, "ollama": _ollama}.get(dialect)
     if decoder is None:
         raise NotImplementedError(f"no reference decoder for the {dialect} dialect")

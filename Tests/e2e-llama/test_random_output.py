@@ -79,7 +79,10 @@ def test_dropped_utf8_bytes_leave_valid_json_holding_the_engines_text(outputs):
 def test_control_characters_survive_json_encoding(outputs):
     seen = set()
     for seed, (whole, streamed, engine_outputs) in outputs.items():
-        assert whole[0] == streamed[0] == engine_outputs[0].text, f"seed {seed}"
+        # Each answer holds its own engine output: llama-cpp-python decodes a whole answer's bytes together and
+        # a streamed one token by token, so broken UTF-8 may come out differently in the two.
+        assert whole[0] == engine_outputs[0].text, f"seed {seed}"
+        assert streamed[0] == engine_outputs[1].text, f"seed {seed}"
         seen.update(CONTROL.findall(whole[0]))
     # The random outputs did hold control characters (a dozen different ones for these seeds).
     assert len(seen) >= 3, f"only {sorted(seen)!r} came up; the case did not run"

@@ -34,7 +34,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Chat template: a .jinja file, a tokenizer_config.json, or 'backend' (llama.cpp /props).")
     var template: String?
 
-    @Option(help: "Parser family: hermes, llama3_json, mistral, qwen3_coder, pythonic, or a plugin's name.")
+    @Option(help: "Parser family: hermes, llama3_json, mistral, qwen3_coder, pythonic, … ('toolgate parsers').")
     var parser: String?
 
     @Option(help: "The model name clients send.")
