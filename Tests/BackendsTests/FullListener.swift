@@ -33,7 +33,16 @@ final class FullListener {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, size) }
             }
         }
-        usleep(50_000)
+        // The queue is full once the first filler's handshake is done (a loaded machine may take a while);
+        // give the second a moment too.
+        guard Self.waitUntilConnected(descriptors[1], milliseconds: 5_000) else { return nil }
+        _ = Self.waitUntilConnected(descriptors[2], milliseconds: 100)
+    }
+
+    /// Whether a non-blocking connect on `fd` completed within the time.
+    private static func waitUntilConnected(_ fd: Int32, milliseconds: Int32) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        return poll(&entry, 1, milliseconds) == 1 && entry.revents & Int16(POLLOUT) != 0
     }
 
     func close() {
