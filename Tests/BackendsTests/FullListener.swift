@@ -37,6 +37,25 @@ final class FullListener {
         // give the second a moment too.
         guard Self.waitUntilConnected(descriptors[1], milliseconds: 5_000) else { return nil }
         _ = Self.waitUntilConnected(descriptors[2], milliseconds: 100)
+        // Proof that the queue holds: a further connection must hang in its handshake.
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard probe >= 0 else { return nil }
+        descriptors.append(probe)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, size) }
+        }
+        if Self.waitUntilConnected(probe, milliseconds: 300) {
+            close()
+            return nil
+        }
+    }
+
+    /// A full listener, trying a few times (a filler's handshake can race the queue on a loaded machine).
+    static func make(attempts: Int = 5) -> FullListener? {
+        for _ in 0..<attempts {
+            if let listener = FullListener() { return listener }
+        }
+        return nil
     }
 
     /// Whether a non-blocking connect on `fd` completed within the time.

@@ -260,7 +260,7 @@ struct CancellationTests {
 struct ConnectTimeoutTests {
     @Test("a listener whose accept queue is full never completes the handshake: timedOut(connect) (504)")
     func connectTimeout() async throws {
-        let listener = try #require(FullListener())
+        let listener = try #require(FullListener.make(), "no loopback listener held a handshake")
         defer { listener.close() }
         var timeouts = quickTimeouts
         timeouts.connect = .milliseconds(300)
