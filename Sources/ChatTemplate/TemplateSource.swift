@@ -41,7 +41,10 @@ public enum TemplateSource {
             let exists = FileManager.default.fileExists(atPath: path)
             throw .source("cannot read \(path) (\(exists ? "not readable" : "no such file"))")
         }
-        text = String(decoding: data, as: UTF8.self)
+        guard let decoded = String(validating: data, as: UTF8.self) else {
+            throw .source("\(path) is not UTF-8 text")
+        }
+        text = decoded
         if path.hasSuffix(".json") {
             let json: JSONValue
             do {

@@ -1,4 +1,5 @@
 import ChatTemplate
+import Foundation
 import JSON
 import Testing
 
@@ -43,5 +44,20 @@ struct TemplateSourceTests {
     @Test("reports a config without a template")
     func missingTemplate() {
         #expect(throws: ChatTemplateError.self) { try TemplateSource.tokenizerConfig(["bos_token": "<s>"]) }
+    }
+
+    @Test("a template file that is missing or not UTF-8 is an error naming the file")
+    func unreadableFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("toolgate-latin1-\(UUID()).jinja").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data([0x7B, 0x7B, 0x20, 0xE9, 0x20, 0x7D, 0x7D])))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for file in [path, path + ".missing"] {
+            do {
+                _ = try TemplateSource.load(path: file)
+                Issue.record("\(file) loaded")
+            } catch {
+                #expect(error.description.contains(file), "\(error)")
+            }
+        }
     }
 }
