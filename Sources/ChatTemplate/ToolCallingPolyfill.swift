@@ -51,56 +51,6 @@ public struct ToolCallingPolyfill: Sendable {
         self.renderToolResult = renderToolResult
         self.resultRole = resultRole
     }
-
-    /// A polyfill from plain text patterns, the shape family definitions carry:
-    /// - `toolPrompt`: `{tools}` becomes the tools as JSON (one `json.dumps` object per line, the way most
-    ///   tool prompts list them) and `{tool_names}` a comma-separated list of names;
-    /// - `callPattern`: one call, `{name}` and `{arguments}` (compact JSON), calls joined by `callSeparator`;
-    /// - `resultPattern`: `{content}`, `{name}`, `{id}`.
-    public init(toolPrompt: String, callPattern: String, callSeparator: String = "\n",
-                resultPattern: String = "<tool_response>\n{content}\n</tool_response>", resultRole: String = "user")
-    {
-        self.init(
-            toolInstructions: { tools in
-                let lines = tools.map { $0.serialized(.python) }.joined(separator: "\n")
-                let names = tools.compactMap { tool -> String? in
-                    if case .string(let name)? = tool["function"]?["name"] { return name }
-                    if case .string(let name)? = tool["name"] { return name }
-                    return nil
-                }.joined(separator: ", ")
-                return ToolCallingPolyfill.fill(toolPrompt, ["tools": lines, "tool_names": names])
-            },
-            renderToolCalls: { calls in
-                calls.map { call in
-                    ToolCallingPolyfill.fill(callPattern, ["name": call.name,
-                                                           "arguments": call.arguments.serialized(.compact)])
-                }.joined(separator: callSeparator)
-            },
-            renderToolResult: { result in
-                ToolCallingPolyfill.fill(resultPattern, ["content": result.content, "name": result.name ?? "",
-                                                         "id": result.toolCallID ?? ""])
-            },
-            resultRole: resultRole)
-    }
-
-    /// Replaces `{key}` placeholders in one pass (values are not re-scanned).
-    static func fill(_ pattern: String, _ values: [String: String]) -> String {
-        var out = ""
-        var rest = Substring(pattern)
-        while let open = rest.firstIndex(of: "{") {
-            out += rest[..<open]
-            let afterOpen = rest.index(after: open)
-            if let close = rest[afterOpen...].firstIndex(of: "}"), let value = values[String(rest[afterOpen..<close])] {
-                out += value
-                rest = rest[rest.index(after: close)...]
-            } else {
-                out += "{"
-                rest = rest[afterOpen...]
-            }
-        }
-        out += rest
-        return out
-    }
 }
 
 extension ToolCallingPolyfill {

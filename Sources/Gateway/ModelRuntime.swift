@@ -56,11 +56,7 @@ struct ModelRuntime: Sendable {
             throw ConfigurationError("\(where_): backend \(profile.backendURL): \(error)")
         }
         let templates = try await loadTemplates(profile, backend: backend, context: where_)
-        var tokens = templates.specialTokens
-        for token in profile.specialTokens {
-            tokens.removeAll { $0.name == token.name }
-            tokens.append(token)
-        }
+        let tokens = profile.specialTokens(over: templates.specialTokens)
         let reasoning: ReasoningSetting
         switch profile.reasoning {
         case nil: reasoning = .family
@@ -82,23 +78,17 @@ struct ModelRuntime: Sendable {
                                       context: String) async throws(ConfigurationError) -> ChatTemplateSet
     {
         do {
-            switch profile.template {
-            case .file(let path), .tokenizerConfig(let path):
-                return try TemplateSource.load(path: path)
-            case .inline(let text):
-                return ChatTemplateSet(templates: [("default", try ChatTemplate(source: text))])
-            case .backend:
-                let props: JSONValue?
-                do { props = try await backend.props() } catch {
-                    throw ConfigurationError("\(context): could not read the chat template from the backend "
-                                             + "(\(error)); give one with --template FILE")
-                }
-                guard let props else {
-                    throw ConfigurationError("\(context): the \(profile.dialect) backend does not serve its chat "
-                                             + "template; give one with --template FILE")
-                }
-                return try TemplateSource.llamaCppProps(props)
+            if let local = try profile.localTemplates() { return local }
+            let props: JSONValue?
+            do { props = try await backend.props() } catch {
+                throw ConfigurationError("\(context): could not read the chat template from the backend "
+                                         + "(\(error)); give one with --template FILE")
             }
+            guard let props else {
+                throw ConfigurationError("\(context): the \(profile.dialect) backend does not serve its chat "
+                                         + "template; give one with --template FILE")
+            }
+            return try TemplateSource.llamaCppProps(props)
         } catch let error as ConfigurationError {
             throw error
         } catch {

@@ -5,9 +5,17 @@ import Testing
 
 @Suite("Tool-calling polyfill")
 struct PolyfillTests {
+    /// A Hermes-like family's pieces, as the gateway builds them from a family file.
     static let polyfill = ToolCallingPolyfill(
-        toolPrompt: "You can call these tools:\n{tools}\nCall one as <tool_call>{\"name\": ..., \"arguments\": ...}</tool_call>.",
-        callPattern: "<tool_call>{\"name\": \"{name}\", \"arguments\": {arguments}}</tool_call>")
+        toolInstructions: { tools in
+            "You can call these tools:\n" + tools.map { $0.serialized(.python) }.joined(separator: "\n")
+                + "\nCall one as <tool_call>{\"name\": ..., \"arguments\": ...}</tool_call>."
+        },
+        renderToolCalls: { calls in
+            calls.map { #"<tool_call>{"name": "\#($0.name)", "arguments": \#($0.arguments.serialized(.compact))}</tool_call>"# }
+                .joined(separator: "\n")
+        },
+        renderToolResult: { "<tool_response>\n\($0.content)\n</tool_response>" })
 
     static let weather: JSONValue = ["type": "function", "function": [
         "name": "get_weather", "description": "Weather now.",

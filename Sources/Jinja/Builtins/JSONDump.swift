@@ -111,34 +111,29 @@ struct JSONDump {
 
     private func writeArray(_ count: Int, to out: inout ByteBuffer, level: Int,
                             _ element: (Int, inout ByteBuffer) throws(JinjaError) -> Void) throws(JinjaError) {
-        out.append(UInt8(ascii: "["))
-        guard count > 0 else {
-            out.append(UInt8(ascii: "]"))
-            return
-        }
-        for i in 0..<count {
-            if i > 0 { out.append(itemSeparator) }
-            newline(&out, level: level + 1)
-            try element(i, &out)
-        }
-        newline(&out, level: level)
-        out.append(UInt8(ascii: "]"))
+        try writeContainer(count, open: UInt8(ascii: "["), close: UInt8(ascii: "]"), to: &out, level: level, element)
     }
 
     private func writeObject(_ count: Int, to out: inout ByteBuffer, level: Int,
                              _ entry: (Int, inout ByteBuffer) throws(JinjaError) -> Void) throws(JinjaError) {
-        out.append(UInt8(ascii: "{"))
+        try writeContainer(count, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"), to: &out, level: level, entry)
+    }
+
+    /// `count` items between `open` and `close`, separated and indented as json.dumps does.
+    private func writeContainer(_ count: Int, open: UInt8, close: UInt8, to out: inout ByteBuffer, level: Int,
+                                _ item: (Int, inout ByteBuffer) throws(JinjaError) -> Void) throws(JinjaError) {
+        out.append(open)
         guard count > 0 else {
-            out.append(UInt8(ascii: "}"))
+            out.append(close)
             return
         }
         for i in 0..<count {
             if i > 0 { out.append(itemSeparator) }
             newline(&out, level: level + 1)
-            try entry(i, &out)
+            try item(i, &out)
         }
         newline(&out, level: level)
-        out.append(UInt8(ascii: "}"))
+        out.append(close)
     }
 
     /// json.dumps turns int, float, bool and None keys into strings; anything else is a TypeError.

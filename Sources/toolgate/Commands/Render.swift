@@ -59,11 +59,13 @@ struct Render: ParsableCommand {
                 if input.specialTokens.isEmpty { input.specialTokens = templates.specialTokens }
             } else {
                 let profile = try modelProfile()
-                templates = try Self.templates(of: profile)
+                guard let local = try profile.localTemplates() else {
+                    throw ValidationError("model '\(profile.name)' reads its template from its backend (/props); "
+                                          + "save it to a file and give --template FILE")
+                }
+                templates = local
                 if input.specialTokens.isEmpty {
-                    input.specialTokens = templates.specialTokens.filter { token in
-                        !profile.specialTokens.contains { $0.name == token.name }
-                    } + profile.specialTokens
+                    input.specialTokens = profile.specialTokens(over: templates.specialTokens)
                 }
                 for entry in profile.templateArguments where input.extra[entry.key] == nil {
                     input.extra[entry.key] = entry.value
@@ -96,15 +98,5 @@ struct Render: ParsableCommand {
             throw ValidationError("\(config) has no model '\(model ?? "")' (it has: \(names))")
         }
         return profile
-    }
-
-    private static func templates(of profile: ModelProfile) throws -> ChatTemplateSet {
-        switch profile.template {
-        case .file(let path), .tokenizerConfig(let path): return try TemplateSource.load(path: path)
-        case .inline(let text): return ChatTemplateSet(templates: [("default", try ChatTemplate(source: text))])
-        case .backend:
-            throw ValidationError("model '\(profile.name)' reads its template from its backend (/props); "
-                                  + "save it to a file and give --template FILE")
-        }
     }
 }

@@ -114,11 +114,7 @@ enum Fixtures {
     {
         guard case .file(let path) = profile.template else { throw FixtureError("profile has no template file") }
         let templates = try TemplateSource.load(path: path)
-        var tokens = templates.specialTokens
-        for token in profile.specialTokens {
-            tokens.removeAll { $0.name == token.name }
-            tokens.append(token)
-        }
+        let tokens = profile.specialTokens(over: templates.specialTokens)
         var arguments = profile.templateArguments
         for entry in extra { arguments[entry.key] = entry.value }
         let input = ChatRenderInput(messages: messages, tools: tools, addGenerationPrompt: true,
