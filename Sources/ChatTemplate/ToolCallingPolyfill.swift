@@ -60,6 +60,11 @@ extension ToolCallingPolyfill {
     func apply(to input: ChatRenderInput, capabilities: ChatTemplateCapabilities) throws(ChatTemplateError)
         -> ChatRenderInput
     {
+        // Every rewrite below makes up for a missing capability: a template with all of them is rendered as sent.
+        if capabilities.supportsToolCalls, capabilities.supportsToolResponses, capabilities.supportsTools,
+           capabilities.supportsSystemRole {
+            return input
+        }
         var input = input
         var messages: [JSONValue] = []
         messages.reserveCapacity(input.messages.count + 1)
