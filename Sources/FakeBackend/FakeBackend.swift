@@ -97,18 +97,23 @@ public final class FakeBackend: @unchecked Sendable {
         "default_generation_settings": ["n_ctx": 4096],
     ]
 
-    /// Stops listening and closes every connection. Idempotent.
+    /// Stops listening and ends every connection. Idempotent.
+    ///
+    /// Descriptors are only shut down here, under the lock, never closed: each is closed by the thread that uses
+    /// it (the accept loop its listener, a connection thread its socket, after leaving `connections`). Closing one
+    /// here while its thread still used the number would let that thread act on whatever socket of the process
+    /// reuses it (accept on another server's listener, shut down another client's connection).
     public func stop() {
-        let open: [Int32] = lock.withLock {
-            guard !stopped else { return [] }
+        lock.withLock {
+            guard !stopped else { return }
             stopped = true
-            return Array(connections.keys) + [listenFD]
+            for fd in connections.keys { shutdown(fd, Int32(SHUT_RDWR)) }
+            shutdown(listenFD, Int32(SHUT_RDWR))
         }
-        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
-        if !open.isEmpty { close(listenFD) }
     }
 
     private func acceptLoop() {
+        defer { close(listenFD) }
         while true {
             let fd = accept(listenFD, nil, nil)
             if fd < 0 {

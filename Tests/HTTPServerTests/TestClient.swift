@@ -61,7 +61,9 @@ final class TestClient {
         }
         guard connected == 0 else {
             let code = errno
-            Glibc.close(descriptor)
+            // Through close(): a class whose init throws after every property is set still runs deinit, which
+            // would close the descriptor a second time (by then perhaps another socket of this process).
+            close()
             throw Failure.connect(code)
         }
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
