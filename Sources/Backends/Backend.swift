@@ -84,20 +84,25 @@ public struct Backend: Sendable {
     /// when `request.stream` is false), then one `.finished`, or throws a ``BackendError``.
     /// Cancelling the consuming task (or dropping the stream) aborts the request.
     public func complete(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionEvent, any Error> {
+        start(request).events
+    }
+
+    /// Starts one completion, as ``complete(_:)``, with a handle that aborts it from any thread.
+    public func start(_ request: CompletionRequest) -> CompletionCall {
         switch engine {
         case .http(let dialect, let transport, let baseURL, let headers):
             let httpRequest: BackendHTTPRequest
             do {
                 httpRequest = try dialect.httpRequest(for: request)
             } catch {
-                return AsyncThrowingStream { $0.finish(throwing: error) }
+                return .failed(error)
             }
-            return transport.stream(
+            return transport.start(
                 httpRequest, baseURL: baseURL, headers: headers,
                 decoder: dialect.makeDecoder(for: request), streaming: request.stream,
                 timeouts: timeouts)
         case .replay(let replay):
-            return replay.complete(request)
+            return replay.start(request)
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import FakeBackend
 import JSON
 import Testing
@@ -253,6 +254,30 @@ struct CancellationTests {
             if case .text = event { break }
         }
         #expect(await eventually(within: 5) { fake.abandonedResponses == 1 })
+    }
+
+    @Test("the call's cancel aborts the transfer while its events are held but not read, and ends them cancelled",
+          arguments: ["llamacpp", "openai"])
+    func cancelFromAnotherThread(dialect: String) async throws {
+        let (fake, backend) = try makePair(dialect)
+        defer { fake.stop() }
+        fake.enqueue(FakeReply(String(repeating: "x", count: 500), pieceCharacters: 1, pieceDelay: .milliseconds(20)))
+        let call = backend.start(CompletionRequest(prompt: "p", model: "m", stream: true))
+        var events = call.events.makeAsyncIterator()
+        guard case .text? = try await events.next() else {
+            Issue.record("no first piece")
+            return
+        }
+        // From a thread of its own, as the server's disconnect watcher does, with nobody waiting on the events.
+        Thread { call.cancel() }.start()
+        #expect(await eventually(within: 5) { fake.abandonedResponses == 1 })
+        var ending: (any Error)?
+        do {
+            while try await events.next() != nil {}
+        } catch {
+            ending = error
+        }
+        #expect(ending as? BackendError == .cancelled)
     }
 }
 

@@ -5,8 +5,11 @@ import Testing
 /// A client that goes away: the gateway lets go of the backend at once and leaves nothing behind.
 @Suite("Clients that go away")
 struct DisconnectTests {
-    /// A long, slow answer: 300 events 20 ms apart (6 s) unless someone hangs up.
-    static let slowAnswer = FakeReply(String(repeating: "word ", count: 300), pieceCharacters: 5,
+    /// A long, slow answer: 3000 events 20 ms apart (a minute) unless someone hangs up. Long enough that the
+    /// backend cannot finish it normally while the test process is busy: other suites running in parallel can
+    /// keep the concurrency pool (two threads on two cores) from the gateway's handlers for seconds, and a
+    /// client that only gets its first chunks then must still find the backend mid-answer.
+    static let slowAnswer = FakeReply(String(repeating: "word ", count: 3000), pieceCharacters: 5,
                                       pieceDelay: .milliseconds(20))
 
     @Test("a client that closes mid-stream makes the backend see its connection closed", arguments: Fixtures.dialects)

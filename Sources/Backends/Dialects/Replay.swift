@@ -92,10 +92,15 @@ public final class ReplayBackend: Sendable {
     }
 
     public func complete(_ request: CompletionRequest) -> AsyncThrowingStream<CompletionEvent, any Error> {
+        start(request).events
+    }
+
+    /// The captured answer to `request.prompt`, paced by `chunkDelay` when streamed; `cancel` stops the pacing.
+    public func start(_ request: CompletionRequest) -> CompletionCall {
         let record: CaptureRecord
         switch capture(for: request.prompt) {
         case .success(let found): record = found
-        case .failure(let error): return AsyncThrowingStream { $0.finish(throwing: error) }
+        case .failure(let error): return .failed(error)
         }
         let pieces =
             request.stream
@@ -103,27 +108,28 @@ public final class ReplayBackend: Sendable {
             : (record.text.isEmpty ? [] : [record.text])
         let final = CompletionEvent.finished(record.finishReason, record.usage)
         guard let delay = options.chunkDelay, request.stream else {
-            return AsyncThrowingStream { continuation in
+            let events = AsyncThrowingStream<CompletionEvent, any Error> { continuation in
                 for piece in pieces { continuation.yield(.text(piece)) }
                 continuation.yield(final)
                 continuation.finish()
             }
+            return CompletionCall(events: events, cancel: {})
         }
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    for (number, piece) in pieces.enumerated() {
-                        if number > 0 { try await Task.sleep(for: delay) }
-                        continuation.yield(.text(piece))
-                    }
-                    continuation.yield(final)
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: BackendError.cancelled)
+        let (events, continuation) = AsyncThrowingStream<CompletionEvent, any Error>.makeStream()
+        let task = Task {
+            do {
+                for (number, piece) in pieces.enumerated() {
+                    if number > 0 { try await Task.sleep(for: delay) }
+                    continuation.yield(.text(piece))
                 }
+                continuation.yield(final)
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: BackendError.cancelled)
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
+        continuation.onTermination = { _ in task.cancel() }
+        return CompletionCall(events: events, cancel: { task.cancel() })
     }
 
     private func fallbackCapture(for prompt: String) -> CaptureRecord? {

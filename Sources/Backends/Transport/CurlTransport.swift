@@ -21,13 +21,13 @@ public final class CurlTransport: Sendable {
     }
 
     /// Sends `request` to `baseURL` and streams the decoded response: `.text` events as the body
-    /// arrives, then `.finished`; or the stream throws a ``BackendError``. Cancelling the consuming task
-    /// (or dropping the stream) aborts the transfer.
-    public func stream(
+    /// arrives, then `.finished`; or the stream throws a ``BackendError``. Cancelling the consuming task,
+    /// dropping the stream or calling the call's `cancel` aborts the transfer.
+    public func start(
         _ request: BackendHTTPRequest, baseURL: String, headers: [String] = [],
         decoder: any CompletionDecoder, streaming: Bool,
         timeouts: BackendTimeouts
-    ) -> AsyncThrowingStream<CompletionEvent, any Error> {
+    ) -> CompletionCall {
         let (stream, continuation) = AsyncThrowingStream<CompletionEvent, any Error>.makeStream()
         let id = loop.makeID()
         let sink = EventSink(decoder: decoder, continuation: continuation)
@@ -38,7 +38,7 @@ public final class CurlTransport: Sendable {
             if case .cancelled = termination { loop.cancel(id) }
         }
         loop.start(transfer)
-        return stream
+        return CompletionCall(events: stream, cancel: { [loop] in loop.cancel(id) })
     }
 
     /// Sends `request` and returns the whole 2xx body; a non-2xx status throws

@@ -5,9 +5,16 @@ import Backends
 /// the unchecked Sendable is sound.
 final class BackendEvents: @unchecked Sendable {
     private var iterator: AsyncThrowingStream<CompletionEvent, any Error>.AsyncIterator
+    private let abort: @Sendable () -> Void
 
-    init(_ stream: AsyncThrowingStream<CompletionEvent, any Error>) {
-        iterator = stream.makeAsyncIterator()
+    init(_ call: CompletionCall) {
+        iterator = call.events.makeAsyncIterator()
+        abort = call.cancel
+    }
+
+    /// Aborts the backend request; safe from any thread (the server's, when the client hangs up mid-stream).
+    func cancel() {
+        abort()
     }
 
     func next() async throws -> CompletionEvent? {

@@ -29,7 +29,7 @@ extension Gateway {
         }
         let backendRequest = backendRequest(for: request, runtime: runtime, prompt: prompt)
         let started = ContinuousClock.now
-        let events = BackendEvents(runtime.backend.complete(backendRequest))
+        let events = BackendEvents(runtime.backend.start(backendRequest))
         let first: BackendEvents.First
         do { first = try await events.first() } catch {
             return backendFailure(error, model: request.model, log: log).response
@@ -69,10 +69,10 @@ extension Gateway {
             maxTokens: request.sampling.maxTokens ?? runtime.profile.defaultMaxTokens,
             temperature: request.sampling.temperature, topP: request.sampling.topP, seed: request.sampling.seed,
             stop: stop,
-            // Always streamed from the backend: its first-byte and stall timeouts then apply, and a single-call
-            // request can stop reading after the first call. (A whole backend response would cost less per
-            // request, but made the gateway drop connections under load in the test suite: not yet understood.)
-            stream: true, preservedTokens: runtime.preservedTokens, constraint: constraint)
+            // Streamed from the backend when the client streams, or when one call is wanted (reading stops after
+            // it); otherwise the answer is one backend response, a fraction of the cost of per-token events
+            // (only the total deadline applies to it).
+            stream: request.sampling.stream || !request.parallelToolCalls, preservedTokens: runtime.preservedTokens, constraint: constraint)
     }
 }
 
@@ -116,6 +116,7 @@ struct ChatContext: Sendable {
 
     /// A streamed response: deltas go out as SSE chunks as the backend produces text.
     func stream(first: BackendEvents.First, exchange: ChatExchange, to stream: ResponseStreamWriter) async {
+        stream.onCancel { [events] in events.cancel() }
         var exchange = exchange
         var finish = first.finish
         var out = ServerSentEvents.event(writer.roleChunk())

@@ -25,7 +25,7 @@ extension Gateway {
             preservedTokens: runtime.preservedTokens)
         let writer = TextCompletionWriter(id: "cmpl-" + ResponseID.random(), created: Int(Date().timeIntervalSince1970),
                                           model: request.model)
-        let events = BackendEvents(runtime.backend.complete(backendRequest))
+        let events = BackendEvents(runtime.backend.start(backendRequest))
         let first: BackendEvents.First
         do { first = try await events.first() } catch {
             return backendFailure(error, model: request.model, log: log).response
@@ -49,6 +49,7 @@ extension Gateway {
         }
         let includeUsage = request.sampling.includeUsage
         return HTTPResponse(status: 200, headers: HTTPResponse.eventStreamHeaders, body: .stream { stream in
+            stream.onCancel { [events] in events.cancel() }
             var finish = first.finish
             if !first.text.isEmpty { _ = stream.write(ServerSentEvents.event(writer.chunk(text: first.text))) }
             do {
