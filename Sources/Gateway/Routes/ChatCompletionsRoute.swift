@@ -72,7 +72,8 @@ extension Gateway {
             // Streamed from the backend when the client streams, or when one call is wanted (reading stops after
             // it); otherwise the answer is one backend response, a fraction of the cost of per-token events
             // (only the total deadline applies to it).
-            stream: request.sampling.stream || !request.parallelToolCalls, preservedTokens: runtime.preservedTokens, constraint: constraint)
+            stream: request.sampling.stream || !request.parallelToolCalls, preservedTokens: runtime.preservedTokens,
+            constraint: constraint)
     }
 }
 
