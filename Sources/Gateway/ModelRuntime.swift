@@ -55,7 +55,7 @@ struct ModelRuntime: Sendable {
         } catch {
             throw ConfigurationError("\(where_): backend \(profile.backendURL): \(error)")
         }
-        let templates = try await loadTemplates(profile, backend: backend, context: where_)
+        let templates = try await profile.templates(from: backend, context: where_)
         let tokens = profile.specialTokens(over: templates.specialTokens)
         let reasoning: ReasoningSetting
         switch profile.reasoning {
@@ -72,29 +72,6 @@ struct ModelRuntime: Sendable {
                             reasoning: reasoning, idStyle: idStyle,
                             commit: CommitMode(rawValue: profile.streamArguments) ?? .validated,
                             constraint: profile.constrain ? field.content(dialect: profile.dialect) : nil)
-    }
-
-    private static func loadTemplates(_ profile: ModelProfile, backend: Backend,
-                                      context: String) async throws(ConfigurationError) -> ChatTemplateSet
-    {
-        do {
-            if let local = try profile.localTemplates() { return local }
-            let props: JSONValue?
-            do { props = try await backend.props() } catch {
-                throw ConfigurationError("\(context): could not read the chat template from the backend "
-                                         + "(\(error)); give one with --template FILE")
-            }
-            guard let props else {
-                throw ConfigurationError("\(context): the \(profile.dialect) backend does not serve its chat "
-                                         + "template; give one with --template FILE")
-            }
-            return try TemplateSource.llamaCppProps(props)
-        } catch let error as ConfigurationError {
-            throw error
-        } catch {
-            throw ConfigurationError("\(context): \(error) (--template takes a .jinja file, a tokenizer_config.json "
-                                     + "or 'backend')")
-        }
     }
 
     /// The reasoning markers in force (the family's, the profile's, or none).

@@ -14,7 +14,7 @@ final class BenchGatewayServer {
     init(arguments: [String], readyWithin timeout: Duration = .seconds(30)) throws {
         port = Self.freePort()
         logPath = NSTemporaryDirectory() + "toolgate-bench-gateway-\(getpid()).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executablePath())
         process.arguments = ["serve", "--listen", "127.0.0.1:\(port)"] + arguments

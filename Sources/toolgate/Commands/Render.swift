@@ -4,9 +4,11 @@ import Foundation
 import Gateway
 import JSON
 import Jinja
+import Logging
+import Backends
 
 /// `toolgate render`: prints exactly the prompt a chat template makes of a case, as transformers would.
-struct Render: ParsableCommand {
+struct Render: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render a chat case with a model's chat template (byte-identical to transformers).",
         discussion: """
@@ -17,7 +19,7 @@ struct Render: ParsableCommand {
     @Option(help: "A chat template: a .jinja file or a tokenizer_config.json.")
     var template: String?
 
-    @Option(help: "A model of the config file: its template, special tokens and template_arguments.")
+    @Option(help: "A model of the config file: its template (from its backend's /props with template: backend), special tokens and template_arguments.")
     var model: String?
 
     @Option(help: "The config file for --model (JSON or YAML).")
@@ -44,7 +46,7 @@ struct Render: ParsableCommand {
         if compat != 4 && compat != 5 { throw ValidationError("--compat must be 4 or 5") }
     }
 
-    func run() throws {
+    func run() async throws {
         do {
             let caseText = try String(contentsOfFile: casePath, encoding: .utf8)
             var input = try ChatRenderInput(case: try JSONParser().parse(caseText))
@@ -59,11 +61,7 @@ struct Render: ParsableCommand {
                 if input.specialTokens.isEmpty { input.specialTokens = templates.specialTokens }
             } else {
                 let profile = try modelProfile()
-                guard let local = try profile.localTemplates() else {
-                    throw ValidationError("model '\(profile.name)' reads its template from its backend (/props); "
-                                          + "save it to a file and give --template FILE")
-                }
-                templates = local
+                templates = try await Self.templates(of: profile)
                 if input.specialTokens.isEmpty {
                     input.specialTokens = profile.specialTokens(over: templates.specialTokens)
                 }
@@ -83,6 +81,18 @@ struct Render: ParsableCommand {
             throw ExitCode(2)
         } catch let error as JSONError {
             FileHandle.standardError.write(Data("error: case file \(casePath): \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// The profile's templates; for `template: backend`, read from the running backend (llama.cpp `/props`).
+    private static func templates(of profile: ModelProfile) async throws -> ChatTemplateSet {
+        if let local = try profile.localTemplates() { return local }
+        let logger = Logger(label: "toolgate.render") { _ in SwiftLogNoOpLogHandler() }
+        do {
+            return try await profile.templates(transport: try CurlTransport(logger: logger), logger: logger)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
     }
