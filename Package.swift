@@ -53,10 +53,10 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
 
-        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "ToolParsing"], swiftSettings: swiftSettings),
         .testTarget(name: "CallTableTests", dependencies: ["CallTable"], swiftSettings: swiftSettings),
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI", "JSON"], swiftSettings: swiftSettings),
-        .testTarget(name: "BackendsTests", dependencies: ["Backends", "FakeBackend", "JSON",
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "FakeBackend", "JSON", "ToolParsing",
                                                          .product(name: "Logging", package: "swift-log")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HTTPServerTests",

@@ -1,6 +1,7 @@
 import FakeBackend
 import JSON
 import Logging
+import ToolParsing
 
 @testable import Backends
 
@@ -60,20 +61,6 @@ func eventually(within seconds: Double = 3, _ condition: () -> Bool) async -> Bo
     return condition()
 }
 
-/// A small deterministic generator (SplitMix64) so random splits are reproducible from a seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Feeds `bytes` to `decoder` in random pieces and returns the events.
 func decode(_ bytes: [UInt8], with decoder: any CompletionDecoder, seed: UInt64?) throws -> [CompletionEvent] {

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+import ToolParsing
 
 /// Compares the writer's `.python` format with Python's own `json.dumps(json.loads(x), ensure_ascii=False)`
 /// over generated documents: the reference chat-template engine prints `tojson` exactly that way.

@@ -8,20 +8,15 @@ public enum ToolCallIDStyle: String, Sendable {
 
 /// Makes tool-call ids: random for serving, or from a seed so tests and `replay` print stable ids.
 public struct ToolCallIDGenerator: Sendable {
-    private var state: UInt64
-    private let seeded: Bool
+    /// Nil for random ids (the system generator).
+    private var seeded: SplitMix64?
 
     /// Random ids.
-    public init() {
-        var generator = SystemRandomNumberGenerator()
-        state = generator.next()
-        seeded = false
-    }
+    public init() {}
 
     /// The same ids for the same seed.
     public init(seed: UInt64) {
-        state = seed
-        seeded = true
+        seeded = SplitMix64(seed: seed)
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
@@ -51,15 +46,11 @@ public struct ToolCallIDGenerator: Sendable {
     }
 
     private mutating func nextRandom() -> UInt64 {
-        if !seeded {
-            var generator = SystemRandomNumberGenerator()
-            return generator.next()
+        guard var generator = seeded else {
+            var system = SystemRandomNumberGenerator()
+            return system.next()
         }
-        // SplitMix64.
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        defer { seeded = generator }
+        return generator.next()
     }
 }

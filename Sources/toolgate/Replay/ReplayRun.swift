@@ -49,14 +49,8 @@ struct ReplayRun {
         case .fixed(let n):
             sizes = { max(1, n) }
         case .seeded(let seed):
-            var state = seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(line)
-            sizes = {
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return Int((z ^ (z >> 31)) % 16) + 1
-            }
+            var generator = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(line))
+            sizes = { Int(generator.next() % 16) + 1 }
         }
         var chunks: [String] = []
         var i = 0

@@ -1,4 +1,5 @@
 import ToolGrammar
+import ToolParsing
 
 /// Random texts from a grammar, for property tests: every choice and repetition count is drawn from a seeded
 /// generator; character classes prefer characters that break formats (quotes, backslashes, `<`, `>`, brackets,
@@ -6,14 +7,14 @@ import ToolGrammar
 /// family's markers). Past `depthLimit` the shortest way out is taken, so texts stay short.
 struct GrammarSampler {
     let grammar: Grammar
-    var random: SeededRandom
+    var random: SplitMix64
     var depthLimit = 80
     private let rules: [String: GrammarExpression]
     private let interesting: [Unicode.Scalar]
 
     init(_ grammar: Grammar, seed: UInt64) {
         self.grammar = grammar
-        random = SeededRandom(seed: seed)
+        random = SplitMix64(seed: seed)
         var rules: [String: GrammarExpression] = [:]
         var literalScalars: [Unicode.Scalar] = []
         for rule in grammar.rules {
@@ -72,20 +73,8 @@ struct GrammarSampler {
     }
 }
 
-/// SplitMix64: a small, seeded, reproducible generator.
-struct SeededRandom {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
+    /// A number in `0..<bound` (0 when `bound` is at most 1), by plain modulo: what the samples were drawn with.
     mutating func next(below bound: Int) -> Int {
         bound <= 1 ? 0 : Int(next() % UInt64(bound))
     }

@@ -109,7 +109,7 @@ enum Drive {
                 return Array(String(view).utf8)
             }
         case .seeded(let seed):
-            var generator = SplitMix(seed)
+            var generator = SplitMix64(seed: seed)
             var out: [[UInt8]] = []
             var i = 0
             while i < bytes.count {
@@ -130,17 +130,6 @@ enum Drive {
     }
 }
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The comparison `replay --check` makes: arguments as JSON values, content and reasoning trimmed with
 /// null and "" equal, content only when asserted.
