@@ -16,6 +16,16 @@ struct ConstraintTests {
         "parameters.grammar", "response_format", "grammar_lazy", "grammar_triggers",
     ]
 
+    /// The constraint fields a backend request holds.
+    static func constraintFields(in sent: JSONValue) -> [String] {
+        constraintPaths.filter { sent.at(path: $0) != nil }
+    }
+
+    /// The constraint fields a request with its constraint at `path` holds: that one and the objects around it.
+    static func constraintFields(at path: String?) -> [String] {
+        constraintPaths.filter { candidate in path.map { $0 == candidate || $0.hasPrefix(candidate + ".") } ?? false }
+    }
+
     /// One dialect and `constraint_field` setting, and where the constraint must come.
     struct FieldCase: Sendable, CustomTestStringConvertible {
         enum Content: Sendable { case gbnf, jsonSchema, tgiJSON }
@@ -113,11 +123,8 @@ struct ConstraintTests {
             let rendered = try Fixtures.render(try gateway.profile(testCase.model), messages: [Chat.question],
                                                tools: Chat.tools)
             #expect(gateway.completionRequests.last?.prompt == rendered + prefill)
-            let present = Self.constraintPaths.filter { sent.at(path: $0) != nil }
-            let expected = Self.constraintPaths.filter { candidate in
-                testCase.path.map { $0 == candidate || $0.hasPrefix(candidate + ".") } ?? false
-            }
-            #expect(present == expected, "constraint fields sent: \(present)")
+            let present = Self.constraintFields(in: sent)
+            #expect(present == Self.constraintFields(at: testCase.path), "constraint fields sent: \(present)")
             guard let path = testCase.path, let content = testCase.content, let value = sent.at(path: path) else {
                 return
             }
@@ -182,7 +189,7 @@ struct ConstraintTests {
                 let reply = try await gateway.chat(Chat.request(model: testCase.model, extra: extra))
                 #expect(reply.status == 200, "\(reply.text)")
                 let sent = try #require(gateway.completionRequests.last?.json)
-                let present = Self.constraintPaths.filter { sent.at(path: $0) != nil }
+                let present = Self.constraintFields(in: sent)
                 #expect(present.isEmpty, "\(testCase.testDescription): \(present)")
             }
         }
@@ -201,7 +208,7 @@ struct ConstraintTests {
                 let result = reply.chatResult(model: testCase.model)
                 #expect(result.toolCalls.map(\.name) == ["get_weather"], "\(testCase.testDescription)")
                 let sent = try #require(gateway.completionRequests.last?.json)
-                let present = Self.constraintPaths.filter { sent.at(path: $0) != nil }
+                let present = Self.constraintFields(in: sent)
                 #expect(present.isEmpty, "\(testCase.testDescription): \(present)")
                 let rendered = try Fixtures.render(try gateway.profile(testCase.model), messages: [Chat.question],
                                                    tools: Chat.tools)

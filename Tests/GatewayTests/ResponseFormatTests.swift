@@ -35,11 +35,9 @@ struct ResponseFormatTests {
             #expect(result.toolCalls.isEmpty)
 
             let sent = try #require(gateway.completionRequests.last?.json)
-            let present = ConstraintTests.constraintPaths.filter { sent.at(path: $0) != nil }
-            let expected = ConstraintTests.constraintPaths.filter { candidate in
-                testCase.path.map { $0 == candidate || $0.hasPrefix(candidate + ".") } ?? false
-            }
-            #expect(present == expected, "constraint fields sent: \(present)")
+            let present = ConstraintTests.constraintFields(in: sent)
+            #expect(present == ConstraintTests.constraintFields(at: testCase.path),
+                    "constraint fields sent: \(present)")
             guard let path = testCase.path, let content = testCase.content, let value = sent.at(path: path) else {
                 return
             }
